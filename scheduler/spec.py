@@ -135,7 +135,9 @@ def _points(sections: Sections, source: str, limits: Limits) -> Iterator[dict[st
             yield {**grid_point, **draw}
 
 
-def _check_random_extremes(sections: Sections, grid_point: dict[str, Any], source: str, limits: Limits) -> None:
+def _check_random_extremes(
+    sections: Sections, grid_point: dict[str, Any], source: str, limits: Limits
+) -> None:
     """Validate each distribution's bounds (or options) on this grid point, so no rare draw can be invalid.
 
     Only errors about the distribution's own key count here; any other error shows up on the drawn points.

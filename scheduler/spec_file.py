@@ -19,7 +19,9 @@ def read_spec_file(path: Path) -> dict[str, Any]:
     """
     suffix = path.suffix.lower()
     if suffix not in SPEC_SUFFIXES:
-        raise SpecError(f"{path}: unknown spec format {suffix or '(no extension)'!r}: expected a .toml or .json file")
+        raise SpecError(
+            f"{path}: unknown spec format {suffix or '(no extension)'!r}: expected a .toml or .json file"
+        )
     text = _read_text(path)
     return _parse_toml(text, path) if suffix == ".toml" else _parse_json(text, path)
 
@@ -48,7 +50,9 @@ def _parse_json(text: str, path: Path) -> dict[str, Any]:
     try:
         data = json.loads(text, object_pairs_hook=_unique_keys, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})") from None
+        raise SpecError(
+            f"{path}: invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
+        ) from None
     except _JsonValueError as exc:
         raise SpecError(f"{path}: invalid JSON: {exc}") from None
     if not isinstance(data, dict):

@@ -92,7 +92,9 @@ def parse_random(table: Any, source: str) -> RandomSpace:
             raise SpecError(f"{source}: [random] unknown key {key!r}{hint}")
         distributions.append(_distribution(key, table[key], source))
     if not distributions:
-        raise SpecError(f"{source}: [random] has no distributions: expected keys such as learning_rate = {_EXAMPLE}")
+        raise SpecError(
+            f"{source}: [random] has no distributions: expected keys such as learning_rate = {_EXAMPLE}"
+        )
     return RandomSpace(samples=samples, seed=seed, distributions=tuple(distributions))
 
 
@@ -118,7 +120,9 @@ def _distribution(key: str, spec: Any, source: str) -> Distribution:
         raise SpecError(f"{where}: expected one distribution: {_EXAMPLE} (constants go in [fixed])")
     ((kind, args),) = spec.items()
     if kind not in KINDS:
-        raise SpecError(f"{where}: unknown distribution {kind!r}{did_you_mean(kind, KINDS)}: expected {_EXAMPLE}")
+        raise SpecError(
+            f"{where}: unknown distribution {kind!r}{did_you_mean(kind, KINDS)}: expected {_EXAMPLE}"
+        )
     if kind == "choice":
         if not isinstance(args, list) or not args:
             raise SpecError(f"{where}: expected a non-empty list of options")

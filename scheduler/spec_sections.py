@@ -119,7 +119,9 @@ def _check_grid_values(key: str, values: Any, source: str) -> None:
     if not values:
         raise SpecError(f"{where}: expected at least one value (an empty list gives no runs)")
     if key == "hidden" and not any(isinstance(v, (list, str)) for v in values):
-        raise SpecError(f"{where}: expected a list of layer-width lists, e.g. hidden = [[256, 128], [128, 64]]")
+        raise SpecError(
+            f"{where}: expected a list of layer-width lists, e.g. hidden = [[256, 128], [128, 64]]"
+        )
 
 
 def _check_overlaps(sections: Sections, source: str) -> None:
