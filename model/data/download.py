@@ -143,9 +143,9 @@ def _download(
     except PermissionError as exc:
         raise DataError(f"cannot write {target}: {exc.strerror}; set {DATA_DIR_ENV} to a writable folder") from None
     except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as exc:
-        reason = getattr(exc, "reason", None) or exc
+        reason = f"HTTP {exc.code} {exc.reason}" if isinstance(exc, urllib.error.HTTPError) else getattr(exc, "reason", exc)
         raise DataError(
-            f"cannot download {dataset.name}: {url}: {reason}; offline? put {', '.join(missing)} "
+            f"cannot download {dataset.name}: {url}: {reason}; put {', '.join(missing)} "
             f"(from {dataset.base_url()}) into {cache_dir} by hand, or set {dataset.url_env} to a reachable mirror"
         ) from None
     return target
@@ -171,6 +171,11 @@ def _stream_verified(
                     progress(target.name, done, total)
             handle.flush()
             os.fsync(handle.fileno())
+        if total is not None and done != total:
+            raise DataError(
+                f"{url}: transfer cut short after {done} of {total} bytes: not saved; retry, or put the "
+                f"original {target.name} into {target.parent} by hand"
+            )
         actual = digest.hexdigest()
         if actual != expected:
             raise DataError(

@@ -1,0 +1,212 @@
+"""Downloads against a loopback HTTP server: verified, atomic, clear errors when offline or corrupted."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import gzip
+import hashlib
+import http.server
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.data import download
+from model.data.download import IDX_FILES, REMOTE, RemoteDataset, ensure_files, sha256_file
+from model.data.specs import load_raw
+from model.errors import DataError
+
+FILES = {"a.bin": b"alpha" * 1000, "b.bin": b"bravo" * 300}
+
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    truncate: frozenset[str] = frozenset()  # files sent with a full Content-Length but only half the body
+
+    def do_GET(self) -> None:
+        name = self.path.lstrip("/")
+        if name not in self.truncate:
+            return super().do_GET()
+        body = (Path(self.directory) / name).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.close_connection = True
+        return None
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Path:
+    """The folder the server publishes, filled with FILES."""
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    for name, body in FILES.items():
+        (folder / name).write_bytes(body)
+    return folder
+
+
+@pytest.fixture
+def server(served: Path) -> Iterator[tuple[str, type[_Handler]]]:
+    """(base URL, handler class) of an HTTP server on 127.0.0.1 in a thread."""
+    handler = type("Handler", (_Handler,), {})
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(served)))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/", handler
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()
+
+
+@pytest.fixture
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens (the port was just freed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/"
+
+
+def toy(url: str, **changes) -> RemoteDataset:
+    sums = {name: hashlib.sha256(body).hexdigest() for name, body in FILES.items()}
+    return dataclasses.replace(
+        RemoteDataset(name="toy", url_env="MNISTQ_TOY_URL", default_url=url, sha256=sums), **changes
+    )
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+
+
+def test_download_verifies_and_caches(server, tmp_path):
+    url, _ = server
+    cache = tmp_path / "cache" / "toy"
+    seen: list[tuple[str, int, int | None]] = []
+    files = ensure_files(toy(url), cache, progress=lambda *event: seen.append(event))
+    assert files == {name: cache / name for name in FILES}
+    assert all(files[name].read_bytes() == body for name, body in FILES.items())
+    assert leftovers(cache) == ["a.bin", "b.bin"]  # no temp files
+    assert ("a.bin", 0, 5000) in seen and ("a.bin", 5000, 5000) in seen
+
+
+def test_cached_files_need_no_network(server, tmp_path, closed_port_url):
+    url, _ = server
+    cache = tmp_path / "cache"
+    ensure_files(toy(url), cache)
+    files = ensure_files(toy(closed_port_url), cache)  # a second run only verifies
+    assert files["b.bin"].read_bytes() == FILES["b.bin"]
+
+
+def test_checksum_mismatch_leaves_no_file(server, tmp_path):
+    url, _ = server
+    cache = tmp_path / "cache"
+    bad = toy(url, sha256={"a.bin": "0" * 64})
+    with pytest.raises(DataError, match=r"a.bin: downloaded SHA-256 [0-9a-f]{64} does not match the expected 0{64}: not saved") as info:
+        ensure_files(bad, cache)
+    assert "\n" not in str(info.value)
+    assert leftovers(cache) == []
+
+
+def test_interrupted_transfer_leaves_no_file(server, tmp_path):
+    url, handler = server
+    handler.truncate = frozenset({"a.bin"})
+    cache = tmp_path / "cache"
+    with pytest.raises(DataError, match=r"a.bin: transfer cut short after 2500 of 5000 bytes: not saved"):
+        ensure_files(toy(url), cache)
+    assert leftovers(cache) == []
+
+
+def test_offline_error_says_which_files_go_where(tmp_path, closed_port_url):
+    cache = tmp_path / "cache" / "toy"
+    with pytest.raises(DataError) as info:
+        ensure_files(toy(closed_port_url), cache)
+    message = str(info.value)
+    assert message.startswith(f"cannot download toy: {closed_port_url}a.bin")
+    assert f"put a.bin, b.bin (from {closed_port_url}) into {cache} by hand" in message
+    assert "MNISTQ_TOY_URL" in message and "\n" not in message
+    assert leftovers(cache) == []
+
+
+def test_missing_remote_file_is_a_clear_error(server, tmp_path):
+    url, _ = server
+    with pytest.raises(DataError, match=r"cannot download toy: http://127.0.0.1:\d+/c.bin: HTTP 404 .*put c.bin"):
+        ensure_files(toy(url, sha256={"c.bin": "0" * 64}), tmp_path / "cache")
+
+
+def test_environment_overrides_the_base_url(server, tmp_path, closed_port_url, monkeypatch):
+    url, _ = server
+    monkeypatch.setenv("MNISTQ_TOY_URL", url.rstrip("/"))  # a missing trailing slash is fine
+    files = ensure_files(toy(closed_port_url), tmp_path / "cache")
+    assert files["a.bin"].read_bytes() == FILES["a.bin"]
+
+
+def test_corrupted_cached_file_is_reported_not_used(tmp_path, closed_port_url):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "a.bin").write_bytes(b"not alpha")
+    with pytest.raises(DataError, match=r"a.bin: SHA-256 [0-9a-f]{64} does not match the expected .*delete it to download it again"):
+        ensure_files(toy(closed_port_url), cache)
+
+
+def test_verified_local_copy_is_read_in_place(served, tmp_path, closed_port_url):
+    cache = tmp_path / "cache"
+    files = ensure_files(toy(closed_port_url, local_dirs=(tmp_path / "absent", served)), cache)
+    assert files == {name: served / name for name in FILES}
+    assert leftovers(cache) == []
+
+
+def test_wrong_local_copy_is_skipped_for_the_download(server, tmp_path):
+    url, _ = server
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "a.bin").write_bytes(b"something else")
+    files = ensure_files(toy(url, local_dirs=(local,)), tmp_path / "cache")
+    assert files["a.bin"] == tmp_path / "cache" / "a.bin"
+
+
+def test_mnist_spec_downloads_idx_files_through_the_injected_checksums(served, server, idx_bytes, monkeypatch, data_dir):
+    url, _ = server
+    rng = np.random.default_rng(0)
+    arrays = {
+        "train-images-idx3-ubyte.gz": rng.integers(0, 256, (20, 3, 3)),
+        "train-labels-idx1-ubyte.gz": np.arange(20) % 10,
+        "t10k-images-idx3-ubyte.gz": rng.integers(0, 256, (5, 3, 3)),
+        "t10k-labels-idx1-ubyte.gz": np.arange(5),
+    }
+    for name, array in arrays.items():
+        (served / name).write_bytes(gzip.compress(idx_bytes(array)))
+    sums = {name: sha256_file(served / name) for name in IDX_FILES}
+    monkeypatch.setitem(REMOTE, "mnist", dataclasses.replace(REMOTE["mnist"], sha256=sums))
+    monkeypatch.setenv("MNISTQ_MNIST_URL", url)
+    raw = load_raw("mnist")
+    assert raw.x.shape == (20, 9) and raw.test_x.shape == (5, 9) and raw.image_shape == (3, 3)
+    assert raw.test_y.tolist() == [0, 1, 2, 3, 4]
+    assert sorted(p.name for p in (data_dir / "mnist").iterdir()) == sorted(IDX_FILES)
+
+
+def test_real_checksum_tables_are_complete():
+    for dataset in REMOTE.values():
+        assert sorted(dataset.sha256) == sorted(IDX_FILES)
+        assert all(len(s) == 64 and int(s, 16) >= 0 for s in dataset.sha256.values())
+    assert REMOTE["mnist"].sha256["t10k-labels-idx1-ubyte.gz"].startswith("f7ae60f9")
+
+
+@pytest.mark.skipif(
+    not REMOTE["fashion-mnist"].local_dirs[0].is_dir(), reason="Debian package dataset-fashion-mnist not installed"
+)
+def test_fashion_mnist_checksums_match_the_debian_copy():
+    folder = REMOTE["fashion-mnist"].local_dirs[0]
+    assert {name: sha256_file(folder / name) for name in IDX_FILES} == dict(REMOTE["fashion-mnist"].sha256)
+
+
+def test_data_root_follows_the_environment(data_dir):
+    assert download.data_root() == data_dir
