@@ -91,9 +91,13 @@ def main(argv: list[str] | None = None) -> Any:
         sys.exit(130)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
-    except click.ClickException as exc:  # usage errors: bad option values, missing arguments
-        exc.show()
-        sys.exit(exc.exit_code)
+    except click.UsageError as exc:  # bad option values, missing arguments: a user error, one line
+        where = exc.ctx.command_path if exc.ctx is not None else "mnistq"
+        click.echo(f"mnistq: error: {_one_line(exc.format_message())} (see '{where} --help')", err=True)
+        sys.exit(2)
+    except click.ClickException as exc:
+        click.echo(f"mnistq: error: {_one_line(exc.format_message())}", err=True)
+        sys.exit(2 if exc.exit_code == 2 else 1)
     except KeyboardInterrupt:
         click.echo("mnistq: interrupted", err=True)
         sys.exit(130)

@@ -1,0 +1,63 @@
+"""The design card's import direction, checked on the source: model and db import nothing of ours, worker uses
+model and db, scheduler uses db (and the pure-Python model.config), report reads db and model."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+OURS = {"model", "db", "worker", "scheduler", "report"}
+
+# package -> the modules of ours it may import (a prefix match: "model" allows model.anything)
+ALLOWED: dict[str, set[str]] = {
+    "model": {"model"},
+    "db": {"db"},
+    "worker": {"worker", "model", "db"},
+    "scheduler": {"scheduler", "db", "model.config", "model.errors"},
+    "report": {"report", "db", "model"},
+}
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [(node.lineno, node.module)]
+            found += [(node.lineno, f"{node.module}.{alias.name}") for alias in node.names]
+    return found
+
+
+def _is_allowed(name: str, allowed: set[str]) -> bool:
+    return any(name == a or name.startswith(a + ".") for a in allowed)
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_imports_go_one_way(package: str) -> None:
+    violations = []
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for lineno, name in _imports(path):
+            top = name.split(".")[0]
+            if top not in OURS:
+                continue
+            # `from model import config` yields "model" and "model.config"; judge the most specific form
+            if name == top and any(n.startswith(top + ".") for ln, n in _imports(path) if ln == lineno):
+                continue
+            if not _is_allowed(name, ALLOWED[package]):
+                violations.append(f"{path.relative_to(ROOT)}:{lineno} imports {name}")
+    assert not violations, "\n".join(violations)
+
+
+def test_front_door_imports_no_command_module() -> None:
+    """scheduler/cli.py routes by name; importing it must not import training code."""
+    import subprocess
+    import sys
+
+    code = f"import sys, scheduler.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in {OURS!r}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "['scheduler', 'scheduler.cli']"
