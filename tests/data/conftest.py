@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
+import http.server
 import struct
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -98,3 +102,48 @@ def make_csv_text(n: int = 20, side: int = 2, label_first: bool = True, header: 
         pixels = [str((i * 37 + j * 11) % 256) for j in range(side * side)]
         rows.append(",".join([str(i % 10), *pixels] if label_first else [*pixels, str(i % 10)]))
     return "\n".join([head, *rows]) + "\n"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves a folder; names in `truncate` are sent with their full Content-Length but only half the body."""
+
+    truncate: frozenset[str] = frozenset()
+
+    def do_GET(self) -> None:
+        name = self.path.lstrip("/")
+        if name not in self.truncate:
+            super().do_GET()
+            return
+        body = (Path(self.directory) / name).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body[: len(body) // 2])
+        self.close_connection = True
+
+    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
+        pass
+
+
+@dataclass(frozen=True)
+class Mirror:
+    folder: Path  # what the server publishes
+    url: str  # base URL, ending with "/"
+    handler: type[QuietHandler]  # set `handler.truncate` to cut transfers short
+
+
+@pytest.fixture
+def mirror(tmp_path: Path) -> Iterator[Mirror]:
+    """An HTTP server on 127.0.0.1 (a thread, stopped after the test) publishing an empty folder."""
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    handler = type("Handler", (QuietHandler,), {})  # a fresh class per test: `truncate` never leaks
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield Mirror(folder=folder, url=f"http://127.0.0.1:{httpd.server_address[1]}/", handler=handler)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join()

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import gzip
 import hashlib
-import http.server
 import socket
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -23,48 +19,18 @@ from model.errors import DataError
 FILES = {"a.bin": b"alpha" * 1000, "b.bin": b"bravo" * 300}
 
 
-class _Handler(http.server.SimpleHTTPRequestHandler):
-    truncate: frozenset[str] = frozenset()  # files sent with a full Content-Length but only half the body
-
-    def do_GET(self) -> None:
-        name = self.path.lstrip("/")
-        if name not in self.truncate:
-            return super().do_GET()
-        body = (Path(self.directory) / name).read_bytes()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body[: len(body) // 2])
-        self.close_connection = True
-        return None
-
-    def log_message(self, format: str, *args: object) -> None:  # keep test output clean
-        pass
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Path:
-    """The folder the server publishes, filled with FILES."""
-    folder = tmp_path / "mirror"
-    folder.mkdir()
+def served(mirror) -> Path:
+    """The folder the loopback server publishes, filled with FILES."""
     for name, body in FILES.items():
-        (folder / name).write_bytes(body)
-    return folder
+        (mirror.folder / name).write_bytes(body)
+    return mirror.folder
 
 
 @pytest.fixture
-def server(served: Path) -> Iterator[tuple[str, type[_Handler]]]:
-    """(base URL, handler class) of an HTTP server on 127.0.0.1 in a thread."""
-    handler = type("Handler", (_Handler,), {})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(served)))
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/", handler
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+def server(served: Path, mirror) -> tuple[str, type]:
+    """(base URL, handler class) of the loopback server publishing FILES."""
+    return mirror.url, mirror.handler
 
 
 @pytest.fixture
@@ -210,3 +176,14 @@ def test_fashion_mnist_checksums_match_the_debian_copy():
 
 def test_data_root_follows_the_environment(data_dir):
     assert download.data_root() == data_dir
+
+
+@pytest.mark.skipif(
+    not REMOTE["fashion-mnist"].local_dirs[0].is_dir(), reason="Debian package dataset-fashion-mnist not installed"
+)
+def test_fashion_mnist_loads_from_the_debian_copy_without_network(data_dir, monkeypatch):
+    monkeypatch.setenv("MNISTQ_FASHION_MNIST_URL", "http://127.0.0.1:9/")  # any download attempt would fail
+    raw = load_raw("fashion-mnist")
+    assert raw.x.shape == (60000, 784) and raw.test_x.shape == (10000, 784)
+    assert np.bincount(raw.y).tolist() == [6000] * 10
+    assert not (data_dir / "fashion-mnist").exists()  # read in place, nothing copied
