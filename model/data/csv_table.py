@@ -2,8 +2,8 @@
 
 The label column is the one named by `label_column`, else the column called `label`, else the first one.
 Every other column is a pixel (values 0..255, any header names, e.g. the seed's `1x1` .. `28x28`); their
-count must be a perfect square (784 -> 28x28, 64 -> 8x8). A `.gz` suffix means gzip. Rows and columns in
-error messages count from 1 as a spreadsheet shows them: line 1 is the header, column 1 the leftmost.
+count must be a perfect square (784 -> 28x28, 64 -> 8x8). A `.gz` suffix means gzip. Blank lines are
+skipped. Error messages name the file line (from 1, as an editor shows it) and the column (from 1, leftmost).
 """
 
 from __future__ import annotations
@@ -105,9 +105,11 @@ def _parse_numbers(path: Path, header_line: int, n_columns: int) -> np.ndarray:
             table = np.loadtxt(
                 handle, delimiter=",", skiprows=header_line, dtype=np.float64, ndmin=2, comments=None, quotechar='"'
             )
-    except ValueError as exc:
+    except ValueError as exc:  # includes UnicodeDecodeError, which the scan reports with its line
         _raise_first_bad_cell(path, n_columns)
         raise DataError(f"{path}: cannot parse: {exc}") from None  # the scan found nothing: keep NumPy's words
+    except (OSError, EOFError) as exc:  # a corrupt or cut gzip stream
+        raise DataError(f"{path}: unreadable: {exc}") from None
     if table.shape[0] == 0:
         raise DataError(f"{path}: has a header but no data rows")
     return table
@@ -127,32 +129,25 @@ def _raise_first_bad_cell(path: Path, n_columns: int) -> None:
 
 
 def _check_values(path: Path, header: list[str], table: np.ndarray, label_at: int) -> None:
-    """Finite numbers, labels integers 0..9, pixels within 0..255."""
-    if _all_valid(table, label_at):
+    """Finite numbers, labels integers 0..9, pixels within 0..255; else name the first bad cell."""
+    finite = np.isfinite(table)
+    bad_label = first_bad_label(table[:, label_at])
+    bad_pixel = (table < 0) | (table > PIXEL_MAX)
+    bad_pixel[:, label_at] = False
+    if finite.all() and bad_label is None and not bad_pixel.any():
         return
     lines = _data_line_numbers(path)  # only on failure: map the bad array row back to its file line
 
     def where(row: int, col: int) -> str:
         return f"{path}: line {lines[row]}, column {col + 1} ({header[col]!r})"
 
-    finite = np.isfinite(table)
     if not finite.all():
         row, col = np.argwhere(~finite)[0]
         raise DataError(f"{where(row, col)}: expected a finite number, got {table[row, col]}")
-    bad = first_bad_label(table[:, label_at])
-    if bad is not None:
-        raise DataError(f"{where(bad, label_at)}: label {table[bad, label_at]:g} is not an integer in 0-9")
-    pixels = table.copy()
-    pixels[:, label_at] = 0
-    row, col = np.argwhere((pixels < 0) | (pixels > PIXEL_MAX))[0]
+    if bad_label is not None:
+        raise DataError(f"{where(bad_label, label_at)}: label {table[bad_label, label_at]:g} is not an integer in 0-9")
+    row, col = np.argwhere(bad_pixel)[0]
     raise DataError(f"{where(row, col)}: pixel value {table[row, col]:g} is outside 0-{PIXEL_MAX}")
-
-
-def _all_valid(table: np.ndarray, label_at: int) -> bool:
-    if not np.isfinite(table).all() or first_bad_label(table[:, label_at]) is not None:
-        return False
-    pixels = np.delete(table, label_at, axis=1)
-    return bool(((pixels >= 0) & (pixels <= PIXEL_MAX)).all())
 
 
 def _data_line_numbers(path: Path) -> list[int]:

@@ -109,8 +109,8 @@ def ensure_files(
             missing.append(file_name)
         else:
             found[file_name] = path
-    for file_name in missing:
-        found[file_name] = _download(dataset, cache_dir, file_name, missing, progress)
+    for index, file_name in enumerate(missing):
+        found[file_name] = _download(dataset, cache_dir, file_name, missing[index:], progress)
     return found
 
 
@@ -132,8 +132,9 @@ def _verified_copy(dataset: RemoteDataset, cache_dir: Path, file_name: str, expe
 
 
 def _download(
-    dataset: RemoteDataset, cache_dir: Path, file_name: str, missing: list[str], progress: Progress | None
+    dataset: RemoteDataset, cache_dir: Path, file_name: str, still_missing: list[str], progress: Progress | None
 ) -> Path:
+    """Fetch one file into `cache_dir`; the offline message lists `still_missing` for a manual copy."""
     url = dataset.base_url() + file_name
     target = cache_dir / file_name
     try:
@@ -145,7 +146,7 @@ def _download(
     except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as exc:
         reason = f"HTTP {exc.code} {exc.reason}" if isinstance(exc, urllib.error.HTTPError) else getattr(exc, "reason", exc)
         raise DataError(
-            f"cannot download {dataset.name}: {url}: {reason}; put {', '.join(missing)} "
+            f"cannot download {dataset.name}: {url}: {reason}; put {', '.join(still_missing)} "
             f"(from {dataset.base_url()}) into {cache_dir} by hand, or set {dataset.url_env} to a reachable mirror"
         ) from None
     return target

@@ -11,7 +11,6 @@ import gzip
 import re
 import struct
 import zlib
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -116,27 +115,17 @@ def load_idx_dir(directory: Path, name: str | None = None) -> RawDataset:
     return load_idx_files(name, pairs["train"], pairs["t10k"])
 
 
-@dataclass(frozen=True)
-class _Candidate:
-    path: Path
-    gz: bool
-
-
 def _find_files(directory: Path) -> dict[tuple[str, str], Path]:
-    """(split, kind) -> path. When a file exists both plain and gzipped, the plain one wins."""
-    best: dict[tuple[str, str], _Candidate] = {}
+    """(split, kind) -> path, e.g. ("t10k", "labels"). When a file exists plain and gzipped, the plain one wins."""
+    found: dict[tuple[str, str], Path] = {}
     for path in sorted(directory.iterdir()):
         match = FILE_NAME.match(path.name)
-        if not match or not path.is_file():
-            continue
-        expected_ndim = "3" if match["kind"] == "images" else "1"
-        if match["ndim"] != expected_ndim:
+        if not match or not path.is_file() or match["ndim"] != ("3" if match["kind"] == "images" else "1"):
             continue
         key = (match["split"], match["kind"])
-        candidate = _Candidate(path, gz=bool(match["gz"]))
-        if key not in best or (best[key].gz and not candidate.gz):
-            best[key] = candidate
-    return {key: c.path for key, c in best.items()}
+        if key not in found or not match["gz"]:
+            found[key] = path
+    return found
 
 
 def _read_bytes(path: Path) -> bytes:

@@ -90,3 +90,10 @@ def test_missing_file_and_directory(tmp_path):
         load_raw(f"csv:{tmp_path / 'nope.csv'}")
     with pytest.raises(DataError, match=r"is a directory, expected a CSV file"):
         load_raw(f"csv:{tmp_path}")
+
+
+def test_cut_gzip_csv_is_a_data_error(tmp_path, csv_text):
+    path = tmp_path / "t.csv.gz"
+    path.write_bytes(gzip.compress(csv_text(n=400, side=4).encode())[:-30])
+    with pytest.raises(DataError, match=r"t.csv.gz: unreadable: Compressed file ended"):
+        load_raw(f"csv:{path}")
