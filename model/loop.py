@@ -97,6 +97,9 @@ def run_training(
     status, message = COMPLETED, ""
     timing = _Timing()
     for epoch in range(len(progress.history), config.epochs):
+        if early_stopping and epoch - (progress.best_epoch or 0) >= config.patience:
+            message = f"early stopping after epoch {epoch}: val loss last improved in epoch {progress.best_epoch}"
+            break  # checked before each epoch, so a run resumed right at this point stops too
         epoch_start = time.perf_counter()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             train_loss, train_acc = runner.run_epoch(epoch)
@@ -122,12 +125,6 @@ def run_training(
             progress.best_val_loss = math.inf if val is None else val.loss
         if on_epoch is not None and _notify(on_epoch, metrics, config, runner, progress, start) is False:
             status, message = CANCELLED, f"cancelled by the on_epoch callback after epoch {metrics.epoch}"
-            break
-        if early_stopping and progress.best_epoch is not None and metrics.epoch - progress.best_epoch >= config.patience:
-            message = (
-                f"early stopping after epoch {metrics.epoch}: no lower val loss for {config.patience} epochs; "
-                f"kept epoch {progress.best_epoch}"
-            )
             break
     return _result(config, data, runner, progress, status, message, start, timing)
 
