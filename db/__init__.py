@@ -1,0 +1,58 @@
+"""mnistq's result store: sweeps, runs, per-epoch metrics and weights in SQL (SQLite or PostgreSQL).
+
+    from db import open_store, session_scope
+    from db.queries import get_run
+    with session_scope(open_store()) as session:
+        run = get_run(session, 42)
+
+Here: opening the store, errors and records. `db.queries`: every query. `db.filters`: the --where language.
+`db` imports nothing else of mnistq: it takes plain dicts and values and returns frozen records.
+"""
+
+from db.engine import session_scope
+from db.errors import (
+    ArtifactIntegrityError,
+    DatabaseUnavailableError,
+    FilterError,
+    NotFoundError,
+    SchemaError,
+    UserError,
+)
+from db.records import (
+    ArtifactRecord,
+    EpochRecord,
+    NewRun,
+    Reaped,
+    RunControl,
+    RunRecord,
+    SweepCancelled,
+    SweepCounts,
+    SweepCreated,
+    SweepRecord,
+)
+from db.store import dispose_engines, open_store
+from db.url import database_url, mask_url
+
+__all__ = [
+    "ArtifactIntegrityError",
+    "ArtifactRecord",
+    "DatabaseUnavailableError",
+    "EpochRecord",
+    "FilterError",
+    "NewRun",
+    "NotFoundError",
+    "Reaped",
+    "RunControl",
+    "RunRecord",
+    "SchemaError",
+    "SweepCancelled",
+    "SweepCounts",
+    "SweepCreated",
+    "SweepRecord",
+    "UserError",
+    "database_url",
+    "dispose_engines",
+    "mask_url",
+    "open_store",
+    "session_scope",
+]

@@ -1,0 +1,68 @@
+"""`mnistq db`: look at and upgrade the store's schema."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+from sqlalchemy.engine import Engine
+
+from db.engine import connect, create_store_engine
+from db.migrate import known_revisions, schema_state, upgrade
+from db.url import ENV_VAR, database_url, mask_url
+
+URL_OPTION = click.option(
+    "--url",
+    metavar="URL",
+    default=None,
+    help=f"Database URL (default: ${ENV_VAR}, else sqlite:///mnistq.db).",
+)
+
+
+@contextmanager
+def _engine(url: str | None) -> Iterator[Engine]:
+    engine = create_store_engine(database_url(url))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@click.group("db")
+def db() -> None:
+    """Manage the result store (SQLite file or PostgreSQL database)."""
+
+
+@db.command("upgrade")
+@URL_OPTION
+def upgrade_command(url: str | None) -> None:
+    """Create or migrate the schema to the newest revision (back up the database first)."""
+    with _engine(url) as engine:
+        before, after = upgrade(engine)
+    resolved = engine.url
+    if before == after:
+        click.echo(f"{mask_url(resolved)}: schema already at revision {after} (newest)")
+    else:
+        click.echo(f"{mask_url(resolved)}: schema upgraded from {before or 'empty'} to {after}")
+
+
+@db.command("current")
+@URL_OPTION
+def current_command(url: str | None) -> None:
+    """Show the schema revision and whether it is the newest."""
+    with _engine(url) as engine, connect(engine) as connection:
+        state = schema_state(connection)
+    where = mask_url(engine.url)
+    if state.up_to_date:
+        click.echo(f"{where}: schema revision {state.current} (newest)")
+    elif state.current is None and not state.has_tables:
+        click.echo(f"{where}: empty (mnistq creates the schema on first use, or run `mnistq db upgrade`)")
+    elif state.current is None:
+        click.echo(f"{where}: holds tables but no mnistq schema version")
+    elif state.current in known_revisions():
+        click.echo(
+            f"{where}: schema revision {state.current}, newest is {state.head}: run `mnistq db upgrade`"
+        )
+    else:
+        click.echo(f"{where}: schema revision {state.current} is newer than this mnistq ({state.head})")

@@ -1,0 +1,89 @@
+"""SQLAlchemy engines for the store, and the session scope used at the edges (task, CLI command, test).
+
+SQLite is tuned for several local processes: WAL (readers never block the writer), a 30 s busy timeout
+(writers queue instead of failing with "database is locked") and foreign keys on. Past a handful of
+concurrent workers, use PostgreSQL: `MNISTQ_DATABASE_URL=postgresql+psycopg://USER:PASSWORD@HOST:5432/DB`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from db.errors import DatabaseUnavailableError
+from db.url import describe_location, parse_url
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+PG_CONNECT_TIMEOUT_S = 10
+
+
+def create_store_engine(url: str | URL) -> Engine:
+    """A new engine for `url` (already normalised by `database_url`). No connection is made yet."""
+    parsed = parse_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, json_serializer=_json_dumps
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,  # long-lived workers survive a database restart
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        json_serializer=_json_dumps,
+    )
+
+
+def _json_dumps(value: Any) -> str:
+    """Strict JSON for config/spec columns: NaN or inf would not survive PostgreSQL's JSON type."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the process in WAL mode
+    cursor.close()
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session that commits when the block ends, rolls back on an exception, and always closes.
+
+    Query functions never commit: the caller's block is the transaction.
+    """
+    session = Session(engine, expire_on_commit=False)
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def connect(engine: Engine) -> Connection:
+    """A connection, or DatabaseUnavailableError (one line, password masked) if the database cannot be reached."""
+    try:
+        return engine.connect()
+    except DBAPIError as exc:
+        raise unavailable(engine.url, exc) from None
+
+
+def unavailable(url: URL, exc: DBAPIError) -> DatabaseUnavailableError:
+    """A one-line error naming where the database is (never the password) and why it failed."""
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else exc.__class__.__name__
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    return DatabaseUnavailableError(f"cannot open the store: {describe_location(url)}: {reason}")

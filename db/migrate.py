@@ -1,0 +1,140 @@
+"""Schema versions: Alembic driven from Python, with the scripts shipped inside the package.
+
+`upgrade(engine)` brings any database to the newest revision (what `mnistq db upgrade` runs).
+`check_schema(engine)` is what every other command relies on: an empty database is created on first use,
+a database at the newest revision passes, and anything else is refused with a one-line SchemaError saying what
+to do. An existing database is never migrated implicitly: upgrading is the operator's decision.
+
+Concurrent first use (several workers starting on a new database) is serialised: a PostgreSQL advisory lock,
+or SQLite's write lock (BEGIN IMMEDIATE), is held while the version is read and the tables are created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, inspect, text
+from sqlalchemy.engine import Engine
+
+from db.engine import connect
+from db.errors import SchemaError
+from db.url import mask_url
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+_PG_LOCK_KEY = 0x6D6E6973  # "mnis": any constant shared by every mnistq process
+
+
+@dataclass(frozen=True)
+class SchemaState:
+    """Where a database stands: its revision (None when unversioned) and whether it holds any table."""
+
+    current: str | None
+    head: str
+    has_tables: bool
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def alembic_config() -> Config:
+    """An Alembic Config pointing at the package's migration scripts (no alembic.ini needed)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    return config
+
+
+def head_revision() -> str:
+    """The newest revision shipped with this mnistq."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None, "db/migrations/versions holds no revision"
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+
+
+def schema_state(connection: Connection) -> SchemaState:
+    current = MigrationContext.configure(connection).get_current_revision()
+    tables = [name for name in inspect(connection).get_table_names() if name != "alembic_version"]
+    return SchemaState(current=current, head=head_revision(), has_tables=bool(tables))
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision` (default the newest). Returns (revision before, revision after).
+
+    SchemaError for a database this mnistq cannot migrate: a newer schema, or foreign tables.
+    """
+    with _locked(engine) as connection:
+        state = schema_state(connection)
+        before = state.current
+        if (before is None and state.has_tables) or (before is not None and before not in known_revisions()):
+            raise SchemaError(_refusal(engine, state))
+        _run_upgrade(connection, revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+        connection.commit()
+    return before, after
+
+
+def check_schema(engine: Engine) -> SchemaState:
+    """Create the schema in an empty database; refuse an older, newer or foreign one (SchemaError)."""
+    with connect(engine) as connection:
+        state = schema_state(connection)
+    if state.up_to_date:
+        return state
+    if state.current is None and not state.has_tables:
+        with _locked(engine) as connection:
+            state = schema_state(connection)  # another process may have created it meanwhile
+            if state.current is None and not state.has_tables:
+                _run_upgrade(connection, "head")
+                state = schema_state(connection)
+            connection.commit()
+        if state.up_to_date:
+            return state
+    raise SchemaError(_refusal(engine, state))
+
+
+def _refusal(engine: Engine, state: SchemaState) -> str:
+    where = mask_url(engine.url)
+    if state.current is None:
+        return (
+            f"{where} holds tables but no mnistq schema version: point MNISTQ_DATABASE_URL at an empty "
+            "or mnistq database"
+        )
+    if state.current in known_revisions():
+        return (
+            f"{where} has schema revision {state.current}, this mnistq needs {state.head}: "
+            "run `mnistq db upgrade` (back up the database first)"
+        )
+    return (
+        f"{where} has schema revision {state.current}, newer than this mnistq knows ({state.head}): "
+        "upgrade mnistq"
+    )
+
+
+def _run_upgrade(connection: Connection, revision: str) -> None:
+    config = alembic_config()
+    config.attributes["connection"] = connection
+    command.upgrade(config, revision)
+
+
+@contextmanager
+def _locked(engine: Engine) -> Iterator[Connection]:
+    """A connection holding the database-wide migration lock until it commits or closes."""
+    connection = connect(engine)
+    try:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's write lock, held until commit
+        yield connection
+    finally:
+        connection.close()

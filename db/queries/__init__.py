@@ -1,0 +1,41 @@
+"""Every query of the store. Each takes a Session, never commits (the caller's `session_scope` does),
+and returns frozen records from `db.records`."""
+
+from db.queries.artifacts import delete_artifact, get_artifact, load_artifact, store_artifact
+from db.queries.counts import sweep_counts
+from db.queries.epochs import run_histories, run_history, truncate_history, upsert_epoch
+from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue_expired
+from db.queries.rows import get_run, get_sweep
+from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs
+from db.queries.submit import add_runs, config_columns, create_sweep
+from db.queries.sweeps import cancel_sweep, list_sweeps, retry_sweep, sweep_run_ids
+
+__all__ = [
+    "RANKING_METRICS",
+    "add_runs",
+    "cancel_sweep",
+    "claim_run",
+    "config_columns",
+    "count_runs",
+    "create_sweep",
+    "delete_artifact",
+    "fail_run",
+    "finish_run",
+    "get_artifact",
+    "get_run",
+    "get_sweep",
+    "heartbeat",
+    "leaderboard",
+    "list_runs",
+    "list_sweeps",
+    "load_artifact",
+    "requeue_expired",
+    "retry_sweep",
+    "run_histories",
+    "run_history",
+    "store_artifact",
+    "sweep_counts",
+    "sweep_run_ids",
+    "truncate_history",
+    "upsert_epoch",
+]

@@ -1,0 +1,80 @@
+"""Finding runs: filtered, ordered listings and per-sweep leaderboards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session
+
+from db.errors import UserError
+from db.filters import parse_order, parse_where
+from db.models import Run, SweepRun
+from db.queries.rows import get_sweep, run_record, select_runs
+from db.records import RunRecord
+from db.status import COMPLETED
+
+# leaderboard metrics and whether larger is better
+RANKING_METRICS = {
+    "val_acc": True,
+    "test_acc": True,
+    "train_acc": True,
+    "val_loss": False,
+    "test_loss": False,
+    "train_loss": False,
+    "train_seconds": False,
+}
+
+
+def list_runs(
+    session: Session,
+    *,
+    sweep_id: int | None = None,
+    where: str | None = None,
+    order_by: str = "id",
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[RunRecord]:
+    """Runs matching the `where` filter (see db.filters), optionally only sweep `sweep_id`'s, sorted by
+    `order_by` ("field", "-field" for descending, comma-separated; ties broken by id).
+
+    FilterError for a malformed filter or sort key; NotFoundError for an unknown sweep.
+    """
+    statement = _filtered(select_runs(), session, sweep_id, where)
+    statement = statement.order_by(*parse_order(order_by), Run.id).offset(offset).limit(limit)
+    return [run_record(row) for row in session.execute(statement).mappings()]
+
+
+def count_runs(session: Session, *, sweep_id: int | None = None, where: str | None = None) -> int:
+    """How many runs `list_runs` would return without a limit."""
+    statement = _filtered(select(func.count()).select_from(Run), session, sweep_id, where)
+    return session.execute(statement).scalar_one()
+
+
+def leaderboard(session: Session, sweep_id: int, k: int = 20, metric: str = "val_acc") -> list[RunRecord]:
+    """Sweep `sweep_id`'s `k` best completed runs by `metric` (accuracies descending, losses and
+    train_seconds ascending; runs without the metric, or with NaN, are left out; ties by id)."""
+    if metric not in RANKING_METRICS:
+        raise UserError(f"cannot rank by {metric!r}: expected one of {', '.join(RANKING_METRICS)}")
+    get_sweep(session, sweep_id)
+    column = getattr(Run, metric)
+    statement = (
+        select_runs()
+        .join(SweepRun, SweepRun.run_id == Run.id)
+        .where(SweepRun.sweep_id == sweep_id, Run.status == COMPLETED, column.is_not(None))
+        .order_by(column.desc() if RANKING_METRICS[metric] else column.asc(), Run.id)
+        .limit(k)
+    )
+    return [run_record(row) for row in session.execute(statement).mappings()]
+
+
+def _filtered(
+    statement: Select[Any], session: Session, sweep_id: int | None, where: str | None
+) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    if where is not None:
+        conditions.append(parse_where(where))
+    if sweep_id is not None:
+        get_sweep(session, sweep_id)
+        conditions.append(Run.id.in_(select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)))
+    return statement.where(*conditions)

@@ -1,0 +1,71 @@
+"""Sweeps as a whole: listing, membership, cancelling and retrying."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
+
+from db.models import Run, Sweep, SweepRun
+from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_sweep, requeue_values, sweep_record
+from db.records import SweepCancelled, SweepRecord
+from db.status import CANCELLED, FAILED, QUEUED, RUNNING, STATUSES
+from db.types import utcnow
+
+
+def list_sweeps(session: Session, *, limit: int | None = None) -> list[SweepRecord]:
+    """Sweeps, newest first."""
+    statement = select(SWEEP_TABLE).order_by(Sweep.id.desc()).limit(limit)
+    return [sweep_record(row) for row in session.execute(statement).mappings()]
+
+
+def sweep_run_ids(session: Session, sweep_id: int, *, statuses: Sequence[str] | None = None) -> list[int]:
+    """Ids of the runs sweep `sweep_id` asked for (reused ones included), optionally only in `statuses`."""
+    get_sweep(session, sweep_id)
+    statement = select(Run.id).join(SweepRun, SweepRun.run_id == Run.id).where(SweepRun.sweep_id == sweep_id)
+    if statuses is not None:
+        unknown = set(statuses) - set(STATUSES)
+        if unknown:
+            raise ValueError(f"unknown status(es) {sorted(unknown)}: expected {', '.join(STATUSES)}")
+        statement = statement.where(Run.status.in_(statuses))
+    return list(session.execute(statement.order_by(Run.id)).scalars())
+
+
+def cancel_sweep(session: Session, sweep_id: int) -> SweepCancelled:
+    """Cancel sweep `sweep_id`: its queued runs become cancelled, its running ones get `cancel_requested`
+    (their worker stops at the next epoch). A run that another, uncancelled sweep also asked for is left
+    alone: it is still wanted."""
+    get_sweep(session, sweep_id)
+    session.execute(update(SWEEP_TABLE).where(Sweep.id == sweep_id).values(cancelled=True))
+    other = aliased(SweepRun)
+    wanted_elsewhere = exists().where(
+        other.run_id == Run.id,
+        other.sweep_id != sweep_id,
+        other.sweep_id == Sweep.id,
+        Sweep.cancelled.is_(False),
+    )
+    members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
+    ours = (Run.id.in_(members), ~wanted_elsewhere)
+
+    def move(status: str, **values: object) -> tuple[int, ...]:
+        statement = update(RUN_TABLE).where(*ours, Run.status == status).values(**values).returning(Run.id)
+        return tuple(sorted(session.execute(statement).scalars()))
+
+    cancelled = move(QUEUED, status=CANCELLED, finished_at=utcnow(), error="cancelled before it started")
+    requested = move(RUNNING, cancel_requested=True)
+    return SweepCancelled(cancelled_ids=cancelled, cancel_requested_ids=requested)
+
+
+def retry_sweep(session: Session, sweep_id: int) -> list[int]:
+    """Put sweep `sweep_id`'s failed runs back on the queue with a fresh attempt budget; returns their ids
+    (send them to the queue)."""
+    get_sweep(session, sweep_id)
+    members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
+    statement = (
+        update(RUN_TABLE)
+        .where(Run.id.in_(members), Run.status == FAILED)
+        .values(requeue_values())
+        .returning(Run.id)
+    )
+    return sorted(session.execute(statement).scalars())

@@ -1,0 +1,188 @@
+"""Frozen records: what `db` queries return (never ORM rows), and the inputs they take.
+
+Times are timezone-aware UTC datetimes; durations are seconds; accuracies are fractions in [0, 1]; losses are
+mean cross-entropy in nats. Float metrics may be None (not measured) or NaN/+-inf (measured, non-finite).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, FINISHED, QUEUED, RUNNING
+
+
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A config to submit: `config` is TrainConfig.to_dict(), `config_hash` its SHA-256 hex digest."""
+
+    engine: str
+    config: Mapping[str, Any]
+    config_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class SweepRecord:
+    id: int
+    name: str
+    spec: dict[str, Any]  # the submitted spec, as parsed
+    created_at: datetime
+    cancelled: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A run: its config (plus typed copies used by filters), lifecycle, lease and final metrics."""
+
+    id: int
+    sweep_id: int  # the sweep that created it (it may belong to later sweeps too)
+    engine: str
+    config: dict[str, Any]
+    config_hash: str
+    created_at: datetime
+    dataset: str | None
+    hidden: str | None  # "256,128,64"
+    depth: int | None
+    learning_rate: float | None
+    batch_size: int | None
+    epochs: int | None
+    optimizer: str | None
+    activation: str | None
+    l2: float | None
+    momentum: float | None
+    seed: int | None
+    status: str
+    cancel_requested: bool
+    attempts: int
+    worker: str | None
+    claimed_at: datetime | None
+    heartbeat_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    train_acc: float | None
+    train_loss: float | None
+    val_acc: float | None
+    val_loss: float | None
+    test_acc: float | None
+    test_loss: float | None
+    best_epoch: int | None
+    train_seconds: float | None
+    error: str | None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True, slots=True)
+class EpochRecord:
+    """One epoch of a learning curve (`epoch` is 1-based; val_* None without a validation split)."""
+
+    run_id: int
+    epoch: int
+    train_loss: float | None
+    train_acc: float | None
+    val_loss: float | None
+    val_acc: float | None
+    seconds: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class ArtifactRecord:
+    """A stored artifact's metadata (the bytes come from `load_artifact`, verified)."""
+
+    id: int
+    run_id: int
+    kind: str  # "final" or "checkpoint"
+    format: str  # "npz"
+    sha256: str
+    size: int  # bytes
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SweepCreated:
+    """What a submission did. `run_ids` is every run of the request, in request order (duplicates dropped);
+    `new_ids` will train (inserted, or a failed/cancelled run requeued); `reused_ids` already existed."""
+
+    sweep: SweepRecord
+    run_ids: tuple[int, ...]
+    new_ids: tuple[int, ...]
+    reused_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RunControl:
+    """A heartbeat's answer: keep training only while `holds_lease`; stop at once if `cancel_requested`."""
+
+    holds_lease: bool
+    cancel_requested: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SweepCancelled:
+    cancelled_ids: tuple[int, ...]  # were queued, now cancelled
+    cancel_requested_ids: tuple[int, ...]  # running: their worker stops at the next epoch
+
+
+@dataclass(frozen=True, slots=True)
+class Reaped:
+    """Runs whose lease expired (their worker died), by what the reaper did with them."""
+
+    requeued_ids: tuple[int, ...]  # back to queued: re-send them to the queue
+    failed_ids: tuple[int, ...]  # out of attempts
+    cancelled_ids: tuple[int, ...]  # a cancel was pending
+
+
+@dataclass(frozen=True, slots=True)
+class SweepCounts:
+    """A sweep's progress, counted over its member runs (reused ones included)."""
+
+    sweep_id: int
+    by_status: Mapping[str, int]  # every status, 0 when absent
+    cancel_requested: int  # running runs asked to stop
+    total_train_seconds: float  # sum over finished runs
+    mean_train_seconds: float | None
+    mean_epoch_seconds: float | None  # over every stored epoch of the sweep's runs
+    finished_recently: int  # finished in the last `recent_minutes`
+    recent_minutes: float
+    first_started_at: datetime | None
+    last_finished_at: datetime | None
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+    @property
+    def queued(self) -> int:
+        return self.by_status[QUEUED]
+
+    @property
+    def running(self) -> int:
+        return self.by_status[RUNNING]
+
+    @property
+    def completed(self) -> int:
+        return self.by_status[COMPLETED]
+
+    @property
+    def failed(self) -> int:
+        return self.by_status[FAILED]
+
+    @property
+    def diverged(self) -> int:
+        return self.by_status[DIVERGED]
+
+    @property
+    def cancelled(self) -> int:
+        return self.by_status[CANCELLED]
+
+    @property
+    def finished(self) -> int:
+        return sum(self.by_status[s] for s in FINISHED)
+
+    @property
+    def throughput_per_minute(self) -> float:
+        return self.finished_recently / self.recent_minutes if self.recent_minutes > 0 else 0.0
