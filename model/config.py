@@ -26,21 +26,34 @@ ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
 OPTIMIZERS = ("sgd", "momentum", "adam")
 LR_SCHEDULES = ("constant", "step", "cosine")
 DTYPES = ("float32", "float64")
+BUILTIN_DATASETS = ("mnist-5k", "digits", "mnist", "fashion-mnist")
+DATASET_PREFIXES = ("idx:", "csv:")  # idx:DIR, csv:PATH
 
 SEED_HIDDEN = (256, 128, 64, 32, 16)  # the seed report's five ReLU hidden layers
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
+def env_number(
+    env: Mapping[str, str], name: str, default: float, *, minimum: float = 1, integer: bool = False
+) -> float:
+    """A number from the environment variable `name` (`default` when unset or empty).
+
+    Raises ConfigError naming the variable when it is not a number (an integer if `integer`) >= `minimum`.
+    """
+    raw = env.get(name, "").strip()
+    if not raw:
         return default
+    kind = "an integer" if integer else "a number"
     try:
-        value = int(raw)
+        value = int(raw) if integer else float(raw)
     except ValueError:
-        raise ConfigError(f"environment {name} = {raw!r}: expected a positive integer") from None
-    if value < 1:
-        raise ConfigError(f"environment {name} = {raw!r}: expected a positive integer")
+        value = None
+    if value is None or value != value or value < minimum:
+        raise ConfigError(f"environment {name} = {raw!r}: expected {kind} >= {minimum:g}")
     return value
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(env_number(os.environ, name, default, minimum=1, integer=True))
 
 
 @dataclass(frozen=True)
@@ -156,8 +169,11 @@ class TrainConfig:
                 raise ConfigError(
                     f"{source}: {key} = {_show(value)}: expected one of {', '.join(choices)}{hint}"
                 )
-        if not self.dataset:
-            raise bad("dataset", "a dataset spec such as mnist-5k, digits, mnist, idx:DIR or csv:PATH")
+        if self.dataset not in BUILTIN_DATASETS and not any(
+            self.dataset.startswith(prefix) and self.dataset[len(prefix) :].strip() for prefix in DATASET_PREFIXES
+        ):
+            hint = did_you_mean(self.dataset.lower(), BUILTIN_DATASETS)
+            raise bad("dataset", f"one of {', '.join(BUILTIN_DATASETS)}, idx:DIR or csv:PATH{hint}")
         if len(self.hidden) == 0:
             raise bad("hidden", "at least one hidden layer width, e.g. [256, 128]")
         if len(self.hidden) > lim.max_depth:

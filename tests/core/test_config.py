@@ -97,3 +97,16 @@ def test_config_module_does_not_import_numpy() -> None:
     code = "import sys, model.config; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("dataset", ["mnist5k", "idx:", "csv:  ", "", "imagenet"])
+def test_dataset_spec_syntax_is_checked_up_front(dataset: str) -> None:
+    with pytest.raises(ConfigError, match="dataset = .*: expected one of mnist-5k, digits, mnist, fashion-mnist"):
+        TrainConfig.from_dict({"dataset": dataset})
+
+
+def test_dataset_names_match_the_loaders() -> None:
+    from model.config import BUILTIN_DATASETS
+    from model.data.specs import BUILTIN_NAMES
+
+    assert set(BUILTIN_DATASETS) == set(BUILTIN_NAMES)

@@ -51,7 +51,7 @@ CASES = {
     ),
     "empty dataset": (
         "[fixed]\ndataset = ''\n",
-        '[fixed]: dataset = "": expected a dataset spec such as mnist-5k, digits, mnist, idx:DIR or csv:PATH',
+        '[fixed]: dataset = "": expected one of mnist-5k, digits, mnist, fashion-mnist, idx:DIR or csv:PATH',
     ),
     "dataset of the wrong type": ("[fixed]\ndataset = 5\n", "[fixed]: dataset = 5: expected a string"),
     "wrong type in the grid": ("[grid]\nseed = [0, 'one']\n", '[grid]: seed = "one": expected an integer'),

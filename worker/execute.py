@@ -1,0 +1,225 @@
+"""Train one stored run: claim it, train it with a persisting callback, store its weights, finish it.
+
+This is the body of the Celery task `mnistq.train_run` and of the local-mode worker processes alike. Only run
+ids travel; the config, the checkpoint and the data are re-read here.
+
+Exactly-once effect on an at-least-once queue: the claim is one conditional UPDATE (only a queued run, or a
+running one whose lease expired, can be taken), every epoch write renews the lease in the same transaction,
+and the final write only lands while this worker still holds the run. A second delivery of the same task
+finds the run completed or held, and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Engine
+
+from db import session_scope
+from db.queries import (
+    claim_run,
+    delete_artifact,
+    fail_run,
+    finish_run,
+    get_artifact,
+    heartbeat,
+    load_artifact,
+    store_artifact,
+    truncate_history,
+    upsert_epoch,
+)
+from model.config import TrainConfig
+from model.result import COMPLETED, EpochProgress, TrainResult
+from model.train import train
+from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
+from worker.datacache import PROCESS_CACHE, DataCache
+from worker.identity import worker_name
+from worker.retry import retry_db
+from worker.settings import WorkerSettings
+
+log = logging.getLogger("mnistq.worker")
+
+# outcomes returned by `execute_run` (the task's return value, and what local mode counts)
+SKIPPED = "skipped"  # not claimable: finished, held by a live worker, cancelled or out of attempts
+FAILED = "failed"
+LOST_LEASE = "lost-lease"  # another worker took the run over while this one trained; nothing written
+
+
+@dataclass
+class _Control:
+    """Flags shared by the epoch callback and the heartbeat thread."""
+
+    lost_lease: bool = False
+    cancel_requested: bool = False
+
+    @property
+    def stop(self) -> bool:
+        return self.lost_lease or self.cancel_requested
+
+
+def execute_run(
+    run_id: int,
+    *,
+    engine: Engine,
+    settings: WorkerSettings | None = None,
+    worker: str | None = None,
+    cache: DataCache = PROCESS_CACHE,
+) -> str:
+    """Claim and train run `run_id`; return its outcome (a run status, SKIPPED or LOST_LEASE).
+
+    Never raises for a training problem: divergence ends as "diverged", an exception as "failed" with its
+    message, and the sweep goes on either way.
+    """
+    settings = settings or WorkerSettings.from_env()
+    worker = worker or worker_name()
+    with session_scope(engine) as session:
+        run = claim_run(
+            session, run_id, worker=worker, lease_seconds=settings.lease_seconds, max_attempts=settings.max_attempts
+        )
+    if run is None:
+        log.info("run %s: not claimable, skipped", run_id)
+        return SKIPPED
+    log.info("run %s: claimed by %s (attempt %s)", run_id, worker, run.attempts)
+    try:
+        config = TrainConfig.from_dict(run.config, source=f"run {run_id} config")
+        resume_from = _load_checkpoint(engine, run_id, config)
+        data = cache.get(config)
+    except Exception as exc:  # a bad stored config or dataset: deterministic, so retrying cannot help
+        return _fail(engine, run_id, worker, exc)
+
+    control = _Control()
+    beat = _Heartbeat(engine, run_id, worker, settings.heartbeat_seconds, control)
+    on_epoch = _EpochWriter(engine, run_id, worker, settings.checkpoint_every, control)
+    beat.start()
+    try:
+        result = train(config, data, on_epoch=on_epoch, resume_from=resume_from)
+    except Exception as exc:  # includes Celery's SoftTimeLimitExceeded
+        return _fail(engine, run_id, worker, exc)
+    finally:
+        beat.stop()
+    if control.lost_lease:
+        log.warning("run %s: lease lost to another worker; result discarded", run_id)
+        return LOST_LEASE
+    return _finish(engine, run_id, worker, result)
+
+
+def _load_checkpoint(engine: Engine, run_id: int, config: TrainConfig) -> dict[str, np.ndarray] | None:
+    """The stored checkpoint to resume from (history after it is dropped), or None to start afresh."""
+    with session_scope(engine) as session:
+        snapshot = None
+        if get_artifact(session, run_id, "checkpoint") is not None:
+            candidate = weights_from_npz_bytes(load_artifact(session, run_id, "checkpoint"))
+            if str(candidate.get("loop.config_hash", "")) == config.config_hash():
+                snapshot = candidate
+        done = 0 if snapshot is None else int(np.asarray(snapshot["loop.history"]).shape[0])
+        truncate_history(session, run_id, keep_through=done)
+    if snapshot is not None:
+        log.info("run %s: resuming from the checkpoint after epoch %s", run_id, done)
+    return snapshot
+
+
+class _EpochWriter:
+    """The `on_epoch` callback: upsert the epoch, renew the lease, checkpoint, and say whether to go on."""
+
+    def __init__(self, engine: Engine, run_id: int, worker: str, checkpoint_every: int, control: _Control) -> None:
+        self.engine, self.run_id, self.worker = engine, run_id, worker
+        self.checkpoint_every = checkpoint_every
+        self.control = control
+
+    def __call__(self, progress: EpochProgress) -> bool:
+        epoch = progress.metrics.epoch
+        due = self.checkpoint_every > 0 and epoch % self.checkpoint_every == 0
+        blob = weights_to_npz_bytes(progress.snapshot()) if due else None
+
+        def write() -> None:
+            with session_scope(self.engine) as session:
+                answer = heartbeat(session, self.run_id, self.worker)
+                if answer.holds_lease:
+                    upsert_epoch(session, self.run_id, progress.metrics.to_dict())
+                    if blob is not None:
+                        store_artifact(session, self.run_id, "checkpoint", blob)
+                self.control.lost_lease |= not answer.holds_lease
+                self.control.cancel_requested |= answer.cancel_requested
+
+        retry_db(write, what=f"run {self.run_id} epoch {epoch}")
+        return not self.control.stop
+
+
+class _Heartbeat:
+    """Renews the lease between epochs too, so one long epoch never looks like a dead worker."""
+
+    def __init__(self, engine: Engine, run_id: int, worker: str, interval: float, control: _Control) -> None:
+        self.engine, self.run_id, self.worker = engine, run_id, worker
+        self.interval = interval
+        self.control = control
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"heartbeat-{run_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        while not self._stopped.wait(self.interval):
+            try:
+                with session_scope(self.engine) as session:
+                    answer = heartbeat(session, self.run_id, self.worker)
+                self.control.lost_lease |= not answer.holds_lease
+                self.control.cancel_requested |= answer.cancel_requested
+            except Exception as exc:  # a database hiccup: the epoch writer retries; try again next beat
+                log.warning("run %s: heartbeat failed: %s", self.run_id, exc)
+
+
+def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> str:
+    """Store the final weights and metrics in one transaction, only if this worker still holds the run."""
+    metrics: dict[str, Any] = {
+        "train_acc": result.train_acc,
+        "train_loss": result.train_loss,
+        "val_acc": result.val_acc,
+        "val_loss": result.val_loss,
+        "test_acc": result.test_acc,
+        "test_loss": result.test_loss,
+        "train_seconds": result.train_seconds,
+        "best_epoch": result.best_epoch,
+    }
+    blob = weights_to_npz_bytes(result.weights) if result.status == COMPLETED else None
+
+    def write() -> bool:
+        with session_scope(engine) as session:
+            held = finish_run(
+                session, run_id, worker=worker, status=result.status, metrics=metrics, error=result.message or None
+            )
+            if not held:
+                session.rollback()
+                return False
+            if blob is not None:
+                store_artifact(session, run_id, "final", blob)
+            delete_artifact(session, run_id, "checkpoint")
+            return True
+
+    if not retry_db(write, what=f"run {run_id} final result"):
+        log.warning("run %s: lease lost before the final write; result discarded", run_id)
+        return LOST_LEASE
+    log.info("run %s: %s", run_id, result.status)
+    return result.status
+
+
+def _fail(engine: Engine, run_id: int, worker: str, exc: BaseException) -> str:
+    """Record an exception as the run's final failure, with a one-line message."""
+    message = f"{exc.__class__.__name__}: {' '.join(str(exc).split())}"[:2000]
+    log.error("run %s failed: %s\n%s", run_id, message, traceback.format_exc())
+
+    def write() -> None:
+        with session_scope(engine) as session:
+            fail_run(session, run_id, worker=worker, error=message, final=True)
+
+    retry_db(write, what=f"run {run_id} failure")
+    return FAILED

@@ -1,0 +1,43 @@
+"""Retrying database writes through a short outage (a PostgreSQL restart, a failover, a locked SQLite file)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+log = logging.getLogger("mnistq.worker")
+T = TypeVar("T")
+
+DEFAULT_GIVE_UP_SECONDS = 120.0
+
+
+def retry_db(
+    write: Callable[[], T],
+    *,
+    what: str,
+    give_up_after: float = DEFAULT_GIVE_UP_SECONDS,
+    first_delay: float = 0.2,
+    max_delay: float = 5.0,
+    sleep: Callable[[float], None] = time.sleep,
+) -> T:
+    """Call `write` (one whole transaction) until it succeeds, backing off exponentially on connection errors.
+
+    Only disconnects and operational errors are retried; the write must be idempotent (upserts and
+    conditional updates are). Gives up, re-raising the last error, after `give_up_after` seconds.
+    """
+    deadline = time.monotonic() + give_up_after
+    delay = first_delay
+    while True:
+        try:
+            return write()
+        except (OperationalError, DBAPIError) as exc:
+            retryable = isinstance(exc, OperationalError) or exc.connection_invalidated
+            if not retryable or time.monotonic() + delay > deadline:
+                raise
+            log.warning("%s: database unavailable (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
+            sleep(delay)
+            delay = min(max_delay, delay * 2)

@@ -1,0 +1,44 @@
+"""Worker settings from the environment: leases, attempts, checkpoints, BLAS threads."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from model.config import env_number
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    """How a worker holds, retries and checkpoints runs.
+
+    A run's lease is renewed by a heartbeat every `heartbeat_seconds` (and after every epoch); a run whose
+    heartbeat is older than `lease_seconds` is considered abandoned and may be claimed again (or requeued by
+    the reaper). A run is tried at most `max_attempts` times. Every `checkpoint_every` epochs the full
+    training state is stored, and a re-delivered run resumes from it (0 turns checkpoints off).
+    """
+
+    lease_seconds: float = 120.0  # MNISTQ_LEASE_SECONDS
+    max_attempts: int = 3  # MNISTQ_MAX_ATTEMPTS
+    checkpoint_every: int = 5  # MNISTQ_CHECKPOINT_EVERY (epochs; 0 = off)
+    heartbeat_seconds: float = 30.0  # MNISTQ_HEARTBEAT_SECONDS (default: a quarter of the lease)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
+        env = os.environ if env is None else env
+        lease = env_number(env, "MNISTQ_LEASE_SECONDS", cls.lease_seconds, minimum=1.0)
+        return cls(
+            lease_seconds=lease,
+            max_attempts=int(env_number(env, "MNISTQ_MAX_ATTEMPTS", cls.max_attempts, minimum=1, integer=True)),
+            checkpoint_every=int(
+                env_number(env, "MNISTQ_CHECKPOINT_EVERY", cls.checkpoint_every, minimum=0, integer=True)
+            ),
+            heartbeat_seconds=env_number(env, "MNISTQ_HEARTBEAT_SECONDS", lease / 4, minimum=0.1),
+        )
+
+
+def blas_threads(concurrency: int, cores: int | None = None) -> int:
+    """BLAS threads per worker process: the cores shared out, never more threads than cores."""
+    cores = cores or os.cpu_count() or 1
+    return max(1, cores // max(1, concurrency))

@@ -1,0 +1,34 @@
+"""The Celery task: `mnistq.train_run(run_id)`. Only the id travels; everything else is read from the store."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from celery.signals import celeryd_after_setup, worker_process_init
+
+from db import dispose_engines, open_store
+from worker.blas import BLAS_THREADS_ENV, apply_blas_threads
+from worker.celery_app import TASK_NAME, app
+from worker.execute import execute_run
+from worker.settings import blas_threads
+
+
+@app.task(name=TASK_NAME)
+def train_run(run_id: int) -> str:
+    """Train stored run `run_id` (a no-op if it is finished or held by a live worker); returns its outcome."""
+    return execute_run(int(run_id), engine=open_store())
+
+
+@celeryd_after_setup.connect
+def _share_cores(sender: str, instance: Any, **_: Any) -> None:
+    """Before the pool forks: give each child max(1, cores // concurrency) BLAS threads."""
+    concurrency = int(getattr(instance, "concurrency", 1) or 1)
+    os.environ.setdefault(BLAS_THREADS_ENV, str(blas_threads(concurrency)))
+
+
+@worker_process_init.connect
+def _child_init(**_: Any) -> None:
+    """In each forked child: fresh database connections and the BLAS thread limit."""
+    dispose_engines(close=False)
+    apply_blas_threads(app.conf.worker_concurrency)
