@@ -76,15 +76,21 @@ class NumpyRunner:
         if config.augment_shift > 0:
             d = self.data
             x = random_shift(x, d.image_shape, config.augment_shift, self.rng, d.norm_mean, d.norm_std)
+        scale = lr if self.optimizer.folds_lr else 1.0  # gradients come out pre-multiplied by lr when it may
         total_loss, correct = 0.0, 0
         for start in range(0, n, config.batch_size):
             stop = start + config.batch_size
             loss, right = self.net.train_batch(
-                x[start:stop], self._y_epoch[start:stop], l2=config.l2, dropout=config.dropout, rng=self.rng
+                x[start:stop],
+                self._y_epoch[start:stop],
+                l2=config.l2,
+                dropout=config.dropout,
+                rng=self.rng,
+                grad_scale=scale,
             )
             if not math.isfinite(loss):
                 return loss, correct / n
-            self.optimizer.update(self.net.params, self.net.grads, lr)
+            self.optimizer.update(self.net.params, self.net.grads, lr / scale)
             total_loss += loss
             correct += right
         return total_loss / n, correct / n

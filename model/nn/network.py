@@ -40,6 +40,7 @@ class MLP:
         self._dropout = 0.0
         self.grad_weights = [np.empty_like(w) for w in self.weights]
         self.grad_biases = [np.empty_like(b) for b in self.biases]
+        self._ones = np.ones(max_batch, dtype)  # sums over the batch as a BLAS product (BP3)
 
     @property
     def params(self) -> list[np.ndarray]:
@@ -89,13 +90,14 @@ class MLP:
     def backward(self, delta: np.ndarray, *, l2: float = 0.0) -> None:
         """Backpropagate dC/dZ_L (B, n_out) from the last forward pass into `grad_weights`/`grad_biases`.
 
-        `delta` is overwritten. With `l2` > 0 the gradient of l2/2 * sum(W**2) is added (weights only).
+        `delta` is overwritten. With `l2` > 0, l2 * W is added to each weight gradient (the gradient of
+        l2/2 * sum(W**2); biases are not penalised).
         """
         rows = delta.shape[0]
         for i in range(len(self.weights) - 1, -1, -1):
             a_prev = self._inputs[i]
             np.matmul(a_prev.T, delta, out=self.grad_weights[i])  # BP4: (n_in, B) @ (B, n_out) -> (n_in, n_out)
-            np.sum(delta, axis=0, out=self.grad_biases[i])  # BP3: (B, n_out) -> (n_out,)
+            np.matmul(self._ones[:rows], delta, out=self.grad_biases[i])  # BP3: (B,) @ (B, n_out) -> (n_out,)
             if l2 > 0.0:
                 self.grad_weights[i] += l2 * self.weights[i]
             if i == 0:
@@ -108,10 +110,18 @@ class MLP:
             delta = back
 
     def train_batch(
-        self, x: np.ndarray, y: np.ndarray, *, l2: float = 0.0, dropout: float = 0.0,
+        self,
+        x: np.ndarray,
+        y: np.ndarray,
+        *,
+        l2: float = 0.0,
+        dropout: float = 0.0,
         rng: np.random.Generator | None = None,
+        grad_scale: float = 1.0,
     ) -> tuple[float, int]:
-        """Forward and backward for the batch mean cross-entropy (+ l2 penalty); gradients land in `grads`.
+        """Forward and backward for the batch mean cross-entropy + l2/2 * sum(W**2); `grads` then holds
+        `grad_scale` times its gradient (backpropagation is linear in the output delta, so scaling that
+        (B, n_out) array scales every gradient for free).
 
         Returns the batch's summed cross-entropy (without the penalty) and its number of correct predictions,
         from this very forward pass, so the epoch's training curve costs no extra pass.
@@ -119,8 +129,8 @@ class MLP:
         logits = self.forward(x, dropout=dropout, rng=rng)
         predicted = logits.argmax(axis=1)
         losses = softmax_cross_entropy(logits, y)  # logits now hold the probabilities A_L
-        delta = softmax_cross_entropy_grad(logits, y, scale=1.0 / x.shape[0])  # BP1: (A_L - Y) / B
-        self.backward(delta, l2=l2)
+        delta = softmax_cross_entropy_grad(logits, y, scale=grad_scale / x.shape[0])  # BP1: (A_L - Y) / B
+        self.backward(delta, l2=l2 * grad_scale)
         return float(losses.sum()), int(np.count_nonzero(predicted == y))
 
     def predict_logits(self, x: np.ndarray) -> np.ndarray:

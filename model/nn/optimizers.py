@@ -16,6 +16,10 @@ Arrays = Sequence[np.ndarray]
 
 
 class Optimizer(Protocol):
+    # True when the step depends on lr and the gradient only through lr * g: the caller may then fold lr
+    # into the gradient it computes and pass lr = 1, which saves one pass over every gradient array.
+    folds_lr: bool
+
     def update(self, params: Arrays, grads: Arrays, lr: float) -> None: ...
     def state(self) -> dict[str, np.ndarray]: ...
     def load_state(self, state: Mapping[str, np.ndarray]) -> None: ...
@@ -33,12 +37,15 @@ def _load(prefix: str, arrays: Arrays, state: Mapping[str, np.ndarray]) -> None:
 class SGD:
     """Plain stochastic gradient descent: p -= lr * g. Stateless."""
 
+    folds_lr = True
+
     def __init__(self, params: Arrays) -> None:
         del params
 
     def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
         for p, g in zip(params, grads, strict=True):
-            g *= lr
+            if lr != 1.0:
+                g *= lr
             p -= g
 
     def state(self) -> dict[str, np.ndarray]:
@@ -51,6 +58,8 @@ class SGD:
 class Momentum:
     """Heavy ball: v = mu*v - lr*g; p += v. Nesterov (Sutskever et al. 2013): p += mu*v - lr*g with the new v."""
 
+    folds_lr = True
+
     def __init__(self, params: Arrays, momentum: float = 0.9, nesterov: bool = False) -> None:
         self.momentum = momentum
         self.nesterov = nesterov
@@ -58,7 +67,8 @@ class Momentum:
 
     def update(self, params: Arrays, grads: Arrays, lr: float) -> None:
         for p, g, v in zip(params, grads, self.velocity, strict=True):
-            g *= lr
+            if lr != 1.0:
+                g *= lr
             v *= self.momentum
             v -= g
             if self.nesterov:
@@ -76,6 +86,8 @@ class Momentum:
 
 class Adam:
     """Adam (Kingma & Ba 2015) with the bias correction folded into the step size, as scikit-learn does."""
+
+    folds_lr = False  # the step normalises g by its running RMS, so lr cannot be pre-multiplied
 
     def __init__(self, params: Arrays, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8) -> None:
         self.beta1, self.beta2, self.eps = beta1, beta2, eps

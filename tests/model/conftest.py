@@ -57,7 +57,7 @@ def blobs(
 
 def small_config(**changes: object) -> TrainConfig:
     """A fast numpy config for the blobs; `changes` override any key (validated and canonical)."""
-    base = TrainConfig(hidden=(16, 8), batch_size=16, epochs=6, learning_rate=0.1, dataset="blobs")
+    base = TrainConfig(hidden=(16, 8), batch_size=16, epochs=6, learning_rate=0.1)
     return base.replace(**changes)
 
 

@@ -71,3 +71,15 @@ def test_gradient_check_catches_a_wrong_gradient() -> None:
     numeric = numeric_gradient(net, net.weights[0], lambda: objective(net, x, y, 0.0, 0.0, seed=0))
     with pytest.raises(AssertionError):
         np.testing.assert_allclose(wrong, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_grad_scale_multiplies_every_gradient_including_the_l2_term() -> None:
+    rng = np.random.default_rng(3)
+    weights, biases = init_network([N_IN, WIDTH, WIDTH, N_OUT], "relu", rng, np.dtype(np.float64))
+    net = MLP(weights, biases, "relu", max_batch=BATCH)
+    x, y = rng.normal(size=(BATCH, N_IN)), rng.integers(0, N_OUT, size=BATCH)
+    net.train_batch(x, y, l2=0.2)
+    plain = [g.copy() for g in net.grads]
+    net.train_batch(x, y, l2=0.2, grad_scale=0.05)
+    for scaled, unscaled in zip(net.grads, plain, strict=True):
+        np.testing.assert_allclose(scaled, 0.05 * unscaled, rtol=1e-12)
