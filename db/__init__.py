@@ -18,6 +18,7 @@ from db.errors import (
     SchemaError,
     UserError,
 )
+from db.policy import LeasePolicy
 from db.records import (
     ArtifactRecord,
     EpochRecord,
@@ -34,6 +35,7 @@ from db.store import dispose_engines, open_store
 from db.url import database_url, mask_url
 
 __all__ = [
+    "LeasePolicy",
     "ArtifactIntegrityError",
     "ArtifactRecord",
     "DatabaseUnavailableError",

@@ -31,7 +31,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "cancel": ("scheduler.commands", "cancel", "Cancel a sweep: queued runs stop, running ones at their next epoch."),
     "retry": ("scheduler.commands", "retry", "Put a sweep's failed runs back on the queue."),
     "export": ("scheduler.commands", "export", "Export a run's weights as .npz."),
-    "predict": ("scheduler.commands", "predict", "Classify an image, or score a run on its test split."),
+    "predict": ("report.cli", "predict", "Classify an image, or score a run on its test split."),
     "reap": ("scheduler.commands", "reap", "Requeue runs whose worker lease expired (once)."),
     "scheduler": ("scheduler.commands", "scheduler", "Run the reaper loop as a long-lived service."),
     "worker": ("worker.cli", "worker", "Start a Celery worker (same as celery -A worker.celery_app worker)."),

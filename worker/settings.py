@@ -1,4 +1,4 @@
-"""Worker settings from the environment: leases, attempts, checkpoints, BLAS threads."""
+"""Worker settings from the environment: the lease policy, heartbeats, checkpoints, BLAS threads."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from db.policy import LeasePolicy
 from model.config import env_number
 
 
@@ -13,28 +14,27 @@ from model.config import env_number
 class WorkerSettings:
     """How a worker holds, retries and checkpoints runs.
 
-    A run's lease is renewed by a heartbeat every `heartbeat_seconds` (and after every epoch); a run whose
-    heartbeat is older than `lease_seconds` is considered abandoned and may be claimed again (or requeued by
-    the reaper). A run is tried at most `max_attempts` times. Every `checkpoint_every` epochs the full
-    training state is stored, and a re-delivered run resumes from it (0 turns checkpoints off).
+    The lease is renewed by a heartbeat every `heartbeat_seconds` and after every epoch (see LeasePolicy for
+    what an expired lease means). Every `checkpoint_every` epochs the full training state is stored, and a
+    re-delivered run resumes from it (0 turns checkpoints off).
     """
 
-    lease_seconds: float = 120.0  # MNISTQ_LEASE_SECONDS
-    max_attempts: int = 3  # MNISTQ_MAX_ATTEMPTS
+    lease_seconds: float = LeasePolicy.lease_seconds  # MNISTQ_LEASE_SECONDS
+    max_attempts: int = LeasePolicy.max_attempts  # MNISTQ_MAX_ATTEMPTS
     checkpoint_every: int = 5  # MNISTQ_CHECKPOINT_EVERY (epochs; 0 = off)
     heartbeat_seconds: float = 30.0  # MNISTQ_HEARTBEAT_SECONDS (default: a quarter of the lease)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
         env = os.environ if env is None else env
-        lease = env_number(env, "MNISTQ_LEASE_SECONDS", cls.lease_seconds, minimum=1.0)
+        policy = LeasePolicy.from_env(env)
         return cls(
-            lease_seconds=lease,
-            max_attempts=int(env_number(env, "MNISTQ_MAX_ATTEMPTS", cls.max_attempts, minimum=1, integer=True)),
+            lease_seconds=policy.lease_seconds,
+            max_attempts=policy.max_attempts,
             checkpoint_every=int(
                 env_number(env, "MNISTQ_CHECKPOINT_EVERY", cls.checkpoint_every, minimum=0, integer=True)
             ),
-            heartbeat_seconds=env_number(env, "MNISTQ_HEARTBEAT_SECONDS", lease / 4, minimum=0.1),
+            heartbeat_seconds=env_number(env, "MNISTQ_HEARTBEAT_SECONDS", policy.lease_seconds / 4, minimum=0.1),
         )
 
 

@@ -1,0 +1,40 @@
+"""The lease policy shared by workers (claim, heartbeat) and the scheduler (reaper), from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from db.errors import UserError
+
+
+@dataclass(frozen=True)
+class LeasePolicy:
+    """A running run whose heartbeat is older than `lease_seconds` lost its worker: it may be claimed again
+    or requeued by the reaper. A run is tried at most `max_attempts` times, then it ends failed."""
+
+    lease_seconds: float = 120.0  # MNISTQ_LEASE_SECONDS
+    max_attempts: int = 3  # MNISTQ_MAX_ATTEMPTS
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> LeasePolicy:
+        env = os.environ if env is None else env
+        return cls(
+            lease_seconds=_number(env, "MNISTQ_LEASE_SECONDS", cls.lease_seconds, float),
+            max_attempts=int(_number(env, "MNISTQ_MAX_ATTEMPTS", cls.max_attempts, int)),
+        )
+
+
+def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = 0
+    if not value > 0:
+        noun = "integer" if kind is int else "number"
+        raise UserError(f"environment {name} = {raw!r}: expected a positive {noun}")
+    return value

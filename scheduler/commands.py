@@ -1,0 +1,347 @@
+"""The sweep commands of `mnistq`: submit, status, sweeps, runs, show, cancel, retry, export, reap, scheduler.
+
+Each command opens one session scope at its edge and passes it to the `db` queries. Exit codes: 0 ok,
+2 user error, 1 internal error, 3 the sweep finished with failed runs (`submit` in local mode or `--wait`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from db import LeasePolicy, RunRecord, SweepCounts, mask_url, open_store, session_scope
+from db.queries import (
+    cancel_sweep,
+    get_run,
+    get_sweep,
+    list_runs,
+    list_sweeps,
+    load_artifact,
+    requeue_expired,
+    retry_sweep,
+    run_history,
+    sweep_counts,
+    sweep_run_ids,
+)
+from db.status import QUEUED
+from db.url import database_url
+from model.errors import UserError
+from scheduler.local import LocalPlan, run_local
+from scheduler.progress import format_duration, status_line, watch
+from scheduler.queue import broker_url, check_broker, enqueue, make_sender
+from scheduler.spec import load_spec
+from scheduler.submit import check_dataset_paths, store_sweep
+from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
+
+EXIT_RUNS_FAILED = 3
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def resolve_sweep(session: Any, ref: str) -> int:
+    """A sweep id from the user's SWEEP argument: an integer id, or `latest`."""
+    if ref == "latest":
+        newest = list_sweeps(session, limit=1)
+        if not newest:
+            raise UserError("no sweeps yet: submit one with `mnistq submit SPEC`")
+        return newest[0].id
+    if not ref.isdigit():
+        raise UserError(f"sweep {ref!r}: expected a sweep id (an integer, see `mnistq sweeps`) or 'latest'")
+    return get_sweep(session, int(ref)).id
+
+
+def _run_id(ref: str) -> int:
+    if not ref.isdigit():
+        raise UserError(f"run {ref!r}: expected a run id (an integer, see `mnistq runs`)")
+    return int(ref)
+
+
+# ----- submit ---------------------------------------------------------------------------------------------
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("spec_file", metavar="SPEC")
+@click.option("--extend", metavar="SWEEP", help="Add only the configs missing from this existing sweep.")
+@click.option("--max-runs", type=click.IntRange(min=1), help="Grid size limit (default 10,000 or $MNISTQ_MAX_GRID).")
+@click.option("--workers", type=click.IntRange(min=1), help="Local mode: worker processes (default: the cores).")
+@click.option("--wait", is_flag=True, help="Queue mode: show progress until the sweep is done.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"sweep_id", "runs", "new", "reused"} as JSON.')
+def submit(
+    spec_file: str, extend: str | None, max_runs: int | None, workers: int | None, wait: bool, as_json: bool
+) -> None:
+    """Submit a grid spec (TOML or JSON) as a sweep.
+
+    The whole spec is validated before anything is stored or sent. Configs already in the store (same config
+    hash) are reused, never trained twice. Without MNISTQ_BROKER_URL the sweep runs here, in local worker
+    processes, with a progress bar; with it, runs are sent to the Celery queue of their engine.
+    """
+    spec = load_spec(spec_file, max_runs=max_runs)
+    check_dataset_paths(spec)
+    url = broker_url()
+    sender = None
+    if url is not None:
+        sender = make_sender(url)
+        check_broker(sender)  # before anything is written
+    engine = open_store()
+    with session_scope(engine) as session:
+        extend_id = None if extend is None else resolve_sweep(session, extend)
+        submitted = store_sweep(session, spec, extend=extend_id)
+    summary = {"sweep_id": submitted.sweep_id, "runs": submitted.runs, "new": submitted.new, "reused": submitted.reused}
+    note = f"sweep {submitted.sweep_id} ({spec.name}): {submitted.runs} runs, {submitted.new} new, {submitted.reused} reused"
+    counts: SweepCounts | None = None
+    if sender is not None:
+        enqueue(sender, submitted.to_train)
+        click.echo(f"{note}; sent to {mask_url(url or '')}", err=as_json)
+        if wait:
+            counts = watch(engine, submitted.sweep_id)
+    else:
+        click.echo(f"{note}; {'training locally' if submitted.new else 'nothing new to train'}", err=True)
+        plan = LocalPlan.for_machine(workers)
+        counts = run_local(
+            engine, submitted.sweep_id, database_url(), plan, max_attempts=LeasePolicy.from_env().max_attempts
+        )
+    if counts is not None:
+        summary["counts"] = dict(counts.by_status)
+    if as_json:
+        click.echo(json.dumps(summary))
+    if counts is not None and counts.failed:
+        sys.exit(EXIT_RUNS_FAILED)
+
+
+# ----- status and listings --------------------------------------------------------------------------------
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("sweep", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+def status(sweep: str | None, as_json: bool) -> None:
+    """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP)."""
+    with session_scope(open_store()) as session:
+        ids = [resolve_sweep(session, sweep)] if sweep else [s.id for s in list_sweeps(session)]
+        counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
+        names = {s.id: s.name for s in list_sweeps(session)}
+    if as_json:
+        click.echo(json.dumps([_counts_json(c, names[c.sweep_id]) for c in counts], indent=2))
+        return
+    if not counts:
+        click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
+    for c in counts:
+        click.echo(f"sweep {c.sweep_id} ({names[c.sweep_id]}): {status_line(c, None).rsplit(' | ETA', 1)[0]}")
+        if sweep:
+            mean = format_duration(c.mean_train_seconds)
+            click.echo(f"  training time {format_duration(c.total_train_seconds)} in all, {mean} per finished run")
+            if c.cancel_requested:
+                click.echo(f"  {c.cancel_requested} running runs asked to stop at their next epoch")
+
+
+def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
+    return {
+        "sweep_id": c.sweep_id,
+        "name": name,
+        "total": c.total,
+        "by_status": dict(c.by_status),
+        "total_train_seconds": c.total_train_seconds,
+        "mean_train_seconds": c.mean_train_seconds,
+        "runs_per_minute": c.throughput_per_minute,
+    }
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest sweeps shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+def sweeps(limit: int, as_json: bool) -> None:
+    """List sweeps, newest first, with their run counts."""
+    with session_scope(open_store()) as session:
+        found = list_sweeps(session, limit=limit)
+        counts = {s.id: sweep_counts(session, s.id) for s in found}
+    if as_json:
+        rows = [
+            {**_counts_json(counts[s.id], s.name), "created_at": s.created_at.isoformat(), "cancelled": s.cancelled}
+            for s in found
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not found:
+        click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
+        return
+    headers = ("id", "name", "created", "runs", "completed", "failed", "diverged", "running", "queued", "cancelled")
+    rows = [
+        (
+            s.id, s.name, s.created_at.strftime("%Y-%m-%d %H:%M"), counts[s.id].total, counts[s.id].completed,
+            counts[s.id].failed, counts[s.id].diverged, counts[s.id].running, counts[s.id].queued,
+            counts[s.id].cancelled,
+        )
+        for s in found
+    ]
+    click.echo(format_table(headers, rows))
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--sweep", metavar="SWEEP", help="Only this sweep's runs (an id or 'latest').")
+@click.option("--where", metavar="FILTER", help="e.g. \"val_acc > 0.95 and (learning_rate < 0.1 or depth >= 3)\".")
+@click.option("--order-by", default="id", show_default=True, help="Fields, '-' for descending: -val_acc,id.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many runs.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None, fmt: str) -> None:
+    """List runs with filters and ordering (table, CSV for spreadsheets, JSON for pandas).
+
+    Filters compare config parameters and final metrics: = != < <= > >=, in (...), and/or/not and
+    parentheses. Fields: id, sweep_id, engine, status, attempts, dataset, hidden, depth, learning_rate,
+    batch_size, epochs, optimizer, activation, l2, momentum, seed, train/val/test acc and loss, best_epoch,
+    train_seconds.
+    """
+    with session_scope(open_store()) as session:
+        sweep_id = None if sweep is None else resolve_sweep(session, sweep)
+        found = list_runs(session, sweep_id=sweep_id, where=where, order_by=order_by, limit=limit)
+    if fmt == "json":
+        click.echo(runs_json(found))
+    elif fmt == "csv":
+        click.echo(runs_csv(found), nl=False)
+    else:
+        click.echo(runs_table(found))
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("run_ref", metavar="RUN")
+@click.option("--json", "as_json", is_flag=True, help="Print config, status, attempts, metrics and history.")
+def show(run_ref: str, as_json: bool) -> None:
+    """Show one run: its config, status, attempts, final metrics and per-epoch history."""
+    with session_scope(open_store()) as session:
+        run = get_run(session, _run_id(run_ref))
+        history = run_history(session, run.id)
+    rows = [
+        {k: finite_or_none(getattr(h, k)) for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")}
+        for h in history
+    ]
+    if as_json:
+        click.echo(json.dumps({**_run_json(run), "history": rows}, indent=2, allow_nan=False))
+        return
+    click.echo(f"run {run.id} (sweep {run.sweep_id}, {run.engine}): {run.status}, attempt {run.attempts}")
+    if run.error:
+        click.echo(f"error: {run.error}")
+    click.echo("config: " + ", ".join(f"{k}={v}" for k, v in sorted(run.config.items())))
+    metrics = [("train", run.train_acc, run.train_loss), ("val", run.val_acc, run.val_loss), ("test", run.test_acc, run.test_loss)]
+    click.echo(format_table(("split", "accuracy", "loss"), metrics))
+    if run.train_seconds is not None:
+        click.echo(f"trained in {run.train_seconds:.1f} s, best epoch {run.best_epoch}")
+    if history:
+        headers = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
+        click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+
+
+def _run_json(run: RunRecord) -> dict[str, Any]:
+    out = {
+        k: finite_or_none(getattr(run, k))
+        for k in (
+            "id", "sweep_id", "engine", "status", "attempts", "worker", "train_acc", "val_acc", "test_acc",
+            "train_loss", "val_loss", "test_loss", "best_epoch", "train_seconds", "error",
+        )
+    }
+    out["config"] = run.config
+    for k in ("started_at", "finished_at"):
+        value = getattr(run, k)
+        out[k] = None if value is None else value.isoformat()
+    return out
+
+
+# ----- control ---------------------------------------------------------------------------------------------
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("sweep")
+def cancel(sweep: str) -> None:
+    """Cancel a sweep: queued runs are cancelled, running ones stop at their next epoch (partial history kept)."""
+    with session_scope(open_store()) as session:
+        sweep_id = resolve_sweep(session, sweep)
+        done = cancel_sweep(session, sweep_id)
+    click.echo(
+        f"sweep {sweep_id}: {len(done.cancelled_ids)} queued runs cancelled, "
+        f"{len(done.cancel_requested_ids)} running runs will stop at their next epoch"
+    )
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("sweep")
+@click.option("--workers", type=click.IntRange(min=1), help="Local mode: worker processes (default: the cores).")
+def retry(sweep: str, workers: int | None) -> None:
+    """Put a sweep's failed runs back in the queue (and re-send any queued run whose message was lost)."""
+    url = broker_url()
+    sender = None if url is None else make_sender(url)
+    if sender is not None:
+        check_broker(sender)
+    engine = open_store()
+    with session_scope(engine) as session:
+        sweep_id = resolve_sweep(session, sweep)
+        retried = retry_sweep(session, sweep_id)
+        queued = sweep_run_ids(session, sweep_id, statuses=[QUEUED])
+        engines = [(run_id, get_run(session, run_id).engine) for run_id in queued]
+    click.echo(f"sweep {sweep_id}: {len(retried)} failed runs queued again, {len(queued)} queued in all", err=True)
+    if sender is not None:
+        enqueue(sender, engines)
+    elif queued:
+        counts = run_local(
+            engine, sweep_id, database_url(), LocalPlan.for_machine(workers),
+            max_attempts=LeasePolicy.from_env().max_attempts,
+        )
+        if counts.failed:
+            sys.exit(EXIT_RUNS_FAILED)
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("run_ref", metavar="RUN")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the .npz.")
+def export(run_ref: str, output: str) -> None:
+    """Export a run's final weights (W1..WL, b1..bL, norm_mean, norm_std) as .npz, checksum verified."""
+    with session_scope(open_store()) as session:
+        run = get_run(session, _run_id(run_ref))
+        blob = load_artifact(session, run.id, "final")
+    target = Path(output)
+    if not target.parent.exists():
+        raise UserError(f"-o {output}: directory {target.parent} does not exist")
+    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
+        handle.write(blob)
+    os.replace(handle.name, target)
+    click.echo(f"run {run.id}: {len(blob)} bytes of weights written to {target}")
+
+
+# ----- the reaper -----------------------------------------------------------------------------------------
+
+
+def reap_once(sender: Any | None) -> tuple[int, int, int]:
+    """Requeue runs whose lease expired (re-sending them in queue mode); returns (requeued, failed, cancelled)."""
+    policy = LeasePolicy.from_env()
+    with session_scope(open_store()) as session:
+        reaped = requeue_expired(session, lease_seconds=policy.lease_seconds, max_attempts=policy.max_attempts)
+        engines = [(run_id, get_run(session, run_id).engine) for run_id in reaped.requeued_ids]
+    if sender is not None and engines:
+        enqueue(sender, engines)
+    return len(reaped.requeued_ids), len(reaped.failed_ids), len(reaped.cancelled_ids)
+
+
+@click.command(context_settings=CONTEXT)
+def reap() -> None:
+    """Requeue runs whose worker lease expired ($MNISTQ_LEASE_SECONDS) once, and exit."""
+    url = broker_url()
+    sender = None if url is None else make_sender(url)
+    requeued, failed, cancelled = reap_once(sender)
+    click.echo(f"reaped: {requeued} requeued, {failed} failed (out of attempts), {cancelled} cancelled")
+
+
+@click.command(context_settings=CONTEXT)
+@click.option("--interval", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds between passes.")
+def scheduler(interval: float) -> None:
+    """Run the reaper as a long-lived service: every INTERVAL seconds, requeue runs whose lease expired."""
+    url = broker_url()
+    sender = None if url is None else make_sender(url)
+    click.echo(f"mnistq scheduler: reaping every {interval:g} s", err=True)
+    while True:
+        requeued, failed, cancelled = reap_once(sender)
+        if requeued or failed or cancelled:
+            click.echo(f"reaped: {requeued} requeued, {failed} failed, {cancelled} cancelled", err=True)
+        time.sleep(interval)

@@ -1,0 +1,78 @@
+"""Plain-text tables and JSON/CSV rows for run listings (stable, script-friendly output)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from db import RunRecord
+
+# the fields of `mnistq runs --format json|csv`, in order
+RUN_FIELDS = (
+    "id", "sweep_id", "engine", "status", "attempts", "dataset", "hidden", "activation", "optimizer",
+    "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed", "train_acc", "val_acc", "test_acc",
+    "train_loss", "val_loss", "test_loss", "best_epoch", "train_seconds", "error",
+)
+TABLE_FIELDS = (
+    "id", "sweep_id", "engine", "status", "hidden", "learning_rate", "batch_size", "seed", "val_acc",
+    "test_acc", "train_seconds",
+)
+
+
+def finite_or_none(value: Any) -> Any:
+    """JSON has no NaN/inf: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def run_row(run: RunRecord) -> dict[str, Any]:
+    """One run as a flat dict (the config is added by the JSON format)."""
+    return {field: finite_or_none(getattr(run, field)) for field in RUN_FIELDS}
+
+
+def runs_json(runs: Sequence[RunRecord]) -> str:
+    rows = [{**run_row(run), "config": run.config} for run in runs]
+    return json.dumps(rows, indent=2, allow_nan=False)
+
+
+def runs_csv(runs: Sequence[RunRecord]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=RUN_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for run in runs:
+        writer.writerow({k: "" if v is None else v for k, v in run_row(run).items()})
+    return out.getvalue()
+
+
+def format_cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
+    return str(value)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Columns padded to their widest cell; numbers right-aligned."""
+    cells = [[format_cell(v) for v in row] for row in rows]
+    widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
+    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) for i in range(len(headers))]
+
+    def line(values: Sequence[str]) -> str:
+        padded = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
+        return "  ".join(padded).rstrip()
+
+    return "\n".join([line(list(headers)), *(line(r) for r in cells)])
+
+
+def runs_table(runs: Sequence[RunRecord]) -> str:
+    if not runs:
+        return "(no runs)"
+    return format_table(TABLE_FIELDS, [[getattr(r, f) for f in TABLE_FIELDS] for r in runs])
