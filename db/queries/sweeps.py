@@ -48,8 +48,8 @@ def cancel_sweep(session: Session, sweep_id: int) -> SweepCancelled:
     members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
     ours = (Run.id.in_(members), ~wanted_elsewhere)
 
-    def move(status: str, **values: object) -> tuple[int, ...]:
-        statement = update(RUN_TABLE).where(*ours, Run.status == status).values(**values).returning(Run.id)
+    def move(current: str, **values: object) -> tuple[int, ...]:
+        statement = update(RUN_TABLE).where(*ours, Run.status == current).values(**values).returning(Run.id)
         return tuple(sorted(session.execute(statement).scalars()))
 
     cancelled = move(QUEUED, status=CANCELLED, finished_at=utcnow(), error="cancelled before it started")
