@@ -1,5 +1,5 @@
-# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when it is missing
-# and install the project with its dev extra first, so nothing needs to be installed by hand.
+# Two commands on a fresh machine: `make demo` and `make test`. Both create .venv when it is missing and
+# install the project with its dev extra (and the Debian packages the tests use) first.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -13,10 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The seed's experiment as a sweep, trained locally on the embedded mnist-5k, then its leaderboard and report.
 demo: $(STAMP)
-	$(BIN)/python -m scheduler.demo
+	$(BIN)/mnistq submit examples/seed.toml
+	$(BIN)/mnistq runs --sweep latest --order-by=-val_acc
+	$(BIN)/mnistq report latest -o report.html
+	@echo "report written to report.html"
 
 test: $(STAMP)
+	@scripts/system-deps.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
