@@ -20,25 +20,28 @@ from typing import Any
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from db import session_scope
+from db import RunRecord, session_scope
 from db.queries import (
     claim_run,
     delete_artifact,
     fail_run,
     finish_run,
     get_artifact,
+    get_run,
     heartbeat,
     load_artifact,
+    release_runs,
     store_artifact,
     truncate_history,
     upsert_epoch,
 )
+from db.status import RUNNING
 from model.config import TrainConfig
 from model.result import COMPLETED, EpochProgress, TrainResult
 from model.train import train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 from worker.datacache import PROCESS_CACHE, DataCache
-from worker.identity import worker_name
+from worker.identity import holder_is_dead, worker_name
 from worker.retry import retry_db
 from worker.settings import WorkerSettings
 
@@ -77,10 +80,7 @@ def execute_run(
     """
     settings = settings or WorkerSettings.from_env()
     worker = worker or worker_name()
-    with session_scope(engine) as session:
-        run = claim_run(
-            session, run_id, worker=worker, lease_seconds=settings.lease_seconds, max_attempts=settings.max_attempts
-        )
+    run = _claim(engine, run_id, worker, settings)
     if run is None:
         log.info("run %s: not claimable, skipped", run_id)
         return SKIPPED
@@ -106,6 +106,25 @@ def execute_run(
         log.warning("run %s: lease lost to another worker; result discarded", run_id)
         return LOST_LEASE
     return _finish(engine, run_id, worker, result)
+
+
+def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -> RunRecord | None:
+    """Claim the run; if a dead process on this host still holds it (Celery redelivers the task of a
+    killed child at once, long before its lease expires), give its run back first and claim again."""
+    with session_scope(engine) as session:
+        run = claim_run(
+            session, run_id, worker=worker, lease_seconds=settings.lease_seconds, max_attempts=settings.max_attempts
+        )
+        if run is not None:
+            return run
+        current = get_run(session, run_id)
+        if current.status != RUNNING or current.worker is None or not holder_is_dead(current.worker):
+            return None
+        release_runs(session, workers=[current.worker], max_attempts=settings.max_attempts)
+        log.warning("run %s: its holder %s died; taking it over", run_id, current.worker)
+        return claim_run(
+            session, run_id, worker=worker, lease_seconds=settings.lease_seconds, max_attempts=settings.max_attempts
+        )
 
 
 def _load_checkpoint(engine: Engine, run_id: int, config: TrainConfig) -> dict[str, np.ndarray] | None:

@@ -3,6 +3,7 @@ In-process on a SQLite file (unit level); the real-process paths are in test_loc
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -175,3 +176,34 @@ def test_lost_lease_discards_the_result(tmp_path: Path, sqlite_url: str, monkeyp
         assert get_run(session, run_id).status == "running"  # still the other worker's
         assert run_history(session, run_id) == []  # nothing written under a lost lease
         assert claim_run(session, run_id, worker="x", lease_seconds=3600, max_attempts=3) is None
+
+
+def test_run_of_a_dead_local_process_is_taken_over_at_once(tmp_path: Path, sqlite_url: str) -> None:
+    """Celery redelivers a killed child's task immediately: the holder is dead, so no lease wait."""
+    import socket
+    import subprocess
+    import sys
+
+    engine = open_store(sqlite_url)
+    with session_scope(engine) as session:
+        (run_id, _), *_ = store_sweep(session, _spec(tmp_path)).to_train
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = f"{socket.gethostname()}:{gone.stdout.strip()}"
+    live = f"{socket.gethostname()}:{os.getpid()}"
+    with session_scope(engine) as session:
+        assert claim_run(session, run_id, worker=dead, lease_seconds=3600, max_attempts=3) is not None
+    assert execute_run(run_id, engine=engine, worker=live) == "completed"
+    with session_scope(engine) as session:
+        run = get_run(session, run_id)
+    assert (run.attempts, run.worker) == (2, live)
+
+
+def test_a_live_holder_is_left_alone(tmp_path: Path, sqlite_url: str) -> None:
+    engine = open_store(sqlite_url)
+    with session_scope(engine) as session:
+        (run_id, _), *_ = store_sweep(session, _spec(tmp_path)).to_train
+        import socket
+
+        holder = f"{socket.gethostname()}:{os.getppid()}"  # our parent: alive
+        assert claim_run(session, run_id, worker=holder, lease_seconds=3600, max_attempts=3) is not None
+    assert execute_run(run_id, engine=engine) == SKIPPED
