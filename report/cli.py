@@ -1,0 +1,92 @@
+"""`mnistq report` (a sweep's HTML or Markdown report) and `mnistq predict` (classify with a stored run).
+
+Each command opens one session at this edge and passes it down. Errors from user input are UserErrors:
+the `mnistq` front door prints them on one line and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from db import open_store, session_scope
+from report.errors import ReportError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("sweep_ref", metavar="SWEEP")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="HTML file to write (default report.html), or the folder for --format md (default report-md).")
+@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
+              help="html: one self-contained page; md: report.md plus PNG files in a folder.")
+@click.option("--top", "top_k", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Runs in the leaderboard and with learning-curve panels.")
+def report(sweep_ref: str, output: Path | None, fmt: str, top_k: int) -> None:
+    """Write sweep SWEEP's report (an id, or 'latest'): summary, leaderboard, learning curves, numpy vs
+    sklearn, hyperparameter effects, the best run's mistakes, the dataset analysis and the failures."""
+    from report.build import STEPS, build_document
+    from report.data import resolve_sweep
+    from report.html import render_html
+    from report.markdown import write_markdown
+    from report.progress import progress_steps
+
+    with session_scope(open_store()) as session:
+        sweep_id = resolve_sweep(session, sweep_ref)
+        with progress_steps(len(STEPS) + 1) as advance:
+            document = build_document(session, sweep_id, top_k=top_k, advance=advance)
+    if fmt == "md":
+        directory = output or Path("report-md")
+        if directory.exists() and not directory.is_dir():
+            raise ReportError(f"-o {directory}: not a folder (--format md writes report.md and PNG files into one)")
+        path = write_markdown(document, directory)
+        click.echo(f"sweep {sweep_id}: wrote {path} and {len(document.figures())} PNG files")
+    else:
+        path = output or Path("report.html")
+        size = _write_atomically(path, render_html(document).encode("utf-8"))
+        click.echo(f"sweep {sweep_id}: wrote {path} ({size / 1e6:.2f} MB)")
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("run_id", metavar="RUN", type=int)
+@click.argument("images", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--invert", is_flag=True, help="The images show a dark digit on a light background.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def predict(run_id: int, images: tuple[Path, ...], invert: bool, as_json: bool) -> None:
+    """Classify IMAGE files (PNG or PGM; white digit on black, as in MNIST) with run RUN's stored weights.
+    Without images, score RUN on its dataset's test split, rebuilt from its stored config."""
+    from report.predict import predict_images, score_test_split
+
+    with session_scope(open_store()) as session:
+        if images:
+            predictions = predict_images(session, run_id, images, invert=invert)
+        else:
+            score = score_test_split(session, run_id)
+    if images and as_json:
+        click.echo(json.dumps({"run": run_id, "predictions": [asdict(p) for p in predictions]}))
+    elif images:
+        for p in predictions:
+            click.echo(f"{p.image}: {p.digit} (probability {p.probability:.3f})")
+    elif as_json:
+        click.echo(json.dumps(asdict(score)))
+    else:
+        stored = "none" if score.stored_test_acc is None else f"{score.stored_test_acc:.4f}"
+        click.echo(f"run {run_id}: test accuracy {score.test_acc:.4f} on {score.n_test} images of {score.dataset} "
+                   f"(stored at training: {stored})")
+
+
+def _write_atomically(path: Path, data: bytes) -> int:
+    """Write `data` to `path` via a temporary file in the same folder, so a reader never sees half a page."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise ReportError(f"-o {path}: folder {folder} does not exist")
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False) as handle:
+        handle.write(data)
+    os.replace(handle.name, path)
+    return len(data)
