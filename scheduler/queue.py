@@ -12,13 +12,15 @@ import json
 import os
 import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from celery import Celery
 
 from model.errors import UserError
+
+if TYPE_CHECKING:  # celery is imported only when something is sent: listing runs stays fast
+    from celery import Celery
 
 TASK_NAME = "mnistq.train_run"  # worker.celery_app.TASK_NAME; tests/core checks they agree
 BROKER_ENV = "MNISTQ_BROKER_URL"
@@ -50,6 +52,8 @@ def make_sender(url: str) -> Celery:
     """A Celery client that can only publish JSON messages to `url`."""
     if "://" not in url:
         raise BrokerUnavailableError(f"environment {BROKER_ENV} = {mask_url(url)!r}: expected a URL such as redis://HOST:6379/0")
+    from celery import Celery
+
     app = Celery("mnistq-scheduler", broker=url, set_as_current=False)
     app.conf.update(
         task_serializer="json",
