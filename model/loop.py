@@ -7,7 +7,8 @@ and confusion matrix - happens here, identically for every engine. Evaluation us
 weights an engine reports must have the "W1".."WL"/"b1".."bL" layout that `inference` reads.
 
 Snapshot layout (all plain arrays, `np.savez`-able without pickle): "loop.*" for this loop's bookkeeping,
-"kept.W1"... for the best weights so far (early stopping only) and "engine.*" for `runner.snapshot_state()`.
+"kept.W1"... for the weights early stopping keeps, when older than the last epoch, and "engine.*" for
+`runner.snapshot_state()`.
 """
 
 from __future__ import annotations
@@ -170,7 +171,8 @@ def _notify(
         open_[0] = False
 
 
-_HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")  # the snapshot's "loop.history" columns
+# the columns of the snapshot's "loop.history" array (None is stored as NaN)
+_HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
 def _snapshot(
@@ -184,7 +186,7 @@ def _snapshot(
         "loop.best_val_loss": np.array(progress.best_val_loss, dtype=np.float64),
         "loop.seconds": np.array(progress.seconds_before + elapsed, dtype=np.float64),
     }
-    if config.patience > 0 and progress.kept is not None:
+    if progress.kept is not None and progress.best_epoch != len(progress.history):  # early stopping kept an older one
         state.update({KEPT_PREFIX + name: array.copy() for name, array in progress.kept.items()})
     state.update({ENGINE_PREFIX + name: array for name, array in runner.snapshot_state().items()})
     return state
@@ -204,10 +206,9 @@ def _restore(config: TrainConfig, runner: EpochRunner, snapshot: Mapping[str, np
         {name[len(ENGINE_PREFIX) :]: a for name, a in snapshot.items() if name.startswith(ENGINE_PREFIX)}
     )
     history = [_metrics_from_row(row) for row in np.asarray(snapshot["loop.history"])]
-    if config.patience > 0:
-        kept = {name[len(KEPT_PREFIX) :]: a.copy() for name, a in snapshot.items() if name.startswith(KEPT_PREFIX)}
-    else:
-        kept = {name: array.copy() for name, array in runner.weights().items()}  # last epoch's weights
+    kept = {name[len(KEPT_PREFIX) :]: a.copy() for name, a in snapshot.items() if name.startswith(KEPT_PREFIX)}
+    if not kept and history:  # the kept weights are the last epoch's, which the runner now holds
+        kept = {name: array.copy() for name, array in runner.weights().items()}
     best_epoch = int(snapshot["loop.best_epoch"])
     return _Progress(
         history=history,

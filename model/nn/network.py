@@ -19,7 +19,11 @@ from model.nn.losses import softmax_cross_entropy, softmax_cross_entropy_grad
 
 
 class MLP:
-    """Hidden layers with one activation, then a softmax output. The arrays passed in are updated in place."""
+    """Hidden layers with one activation, then a softmax output.
+
+    Keeps references to the `weights`/`biases` arrays it is given: an optimiser updating `params` in place
+    updates those very arrays.
+    """
 
     def __init__(
         self, weights: Sequence[np.ndarray], biases: Sequence[np.ndarray], activation: str, *, max_batch: int
@@ -33,8 +37,8 @@ class MLP:
         dtype = self.weights[0].dtype
         widths = [w.shape[1] for w in self.weights]
         self._out = [np.empty((max_batch, n), dtype) for n in widths]  # A_l (hidden) and logits/probs (last)
-        self._mask = [np.empty((max_batch, n), dtype) for n in widths[:-1]]  # dropout keep mask / (1 - p)
-        self._dropped = [np.empty((max_batch, n), dtype) for n in widths[:-1]]  # A_l * mask
+        self._mask: list[np.ndarray] = []  # dropout keep mask / (1 - p), allocated on first use
+        self._dropped: list[np.ndarray] = []  # A_l * mask, likewise
         self._delta = [np.empty((max_batch, n), dtype) for n in widths[:-1]]  # dC/dZ_l of hidden layers
         self._inputs: list[np.ndarray] = []  # A_{l-1} as fed to each layer by the last forward pass
         self._dropout = 0.0
@@ -81,6 +85,9 @@ class MLP:
     def _drop(self, i: int, a: np.ndarray, p: float, rng: np.random.Generator | None) -> np.ndarray:
         if rng is None:
             raise ValueError("dropout needs a random generator")
+        if not self._mask:
+            self._mask = [np.empty_like(buffer) for buffer in self._out[:-1]]
+            self._dropped = [np.empty_like(buffer) for buffer in self._out[:-1]]
         mask = self._mask[i][: a.shape[0]]
         rng.random(out=mask, dtype=mask.dtype)  # uniform [0, 1)
         np.greater_equal(mask, p, out=mask, casting="unsafe")  # 1 keeps the unit, 0 drops it
