@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -245,6 +246,10 @@ class TrainConfig:
 
     def config_hash(self) -> str:
         """SHA-256 (hex) of the canonical JSON, dataset spec and every default included."""
+        return self._hash
+
+    @functools.cached_property
+    def _hash(self) -> str:  # computed once: the config is frozen (a 10,000-run submit hashes each twice)
         return hashlib.sha256(self.canonical_json().encode("utf-8")).hexdigest()
 
     @property
