@@ -33,6 +33,7 @@ class MLP:
         self.weights = list(weights)
         self.biases = list(biases)
         self.activation = activation
+        self._f, self._df = ACTIVATIONS[activation], DERIVATIVES[activation]
         self.max_batch = max_batch
         dtype = self.weights[0].dtype
         widths = [w.shape[1] for w in self.weights]
@@ -45,16 +46,8 @@ class MLP:
         self.grad_weights = [np.empty_like(w) for w in self.weights]
         self.grad_biases = [np.empty_like(b) for b in self.biases]
         self._ones = np.ones(max_batch, dtype)  # sums over the batch as a BLAS product (BP3)
-
-    @property
-    def params(self) -> list[np.ndarray]:
-        """[W_1..W_L, b_1..b_L], the order `grads` uses."""
-        return self.weights + self.biases
-
-    @property
-    def grads(self) -> list[np.ndarray]:
-        """Gradients of the last `backward`, in the order of `params`."""
-        return self.grad_weights + self.grad_biases
+        self.params = self.weights + self.biases  # [W_1..W_L, b_1..b_L], what an optimiser updates
+        self.grads = self.grad_weights + self.grad_biases  # their gradients after `backward`, same order
 
     def forward(
         self, x: np.ndarray, *, dropout: float = 0.0, rng: np.random.Generator | None = None
@@ -78,7 +71,7 @@ class MLP:
             z += b  # (n_out,) broadcast over the rows
             if i == last:
                 return z
-            ACTIVATIONS[self.activation](z)  # A_l = f(Z_l), in place
+            self._f(z)  # A_l = f(Z_l), in place
             a = self._drop(i, z, dropout, rng) if dropout > 0.0 else z
         raise AssertionError("unreachable: the network has at least one layer")
 
@@ -113,7 +106,7 @@ class MLP:
             np.matmul(delta, self.weights[i].T, out=back)  # BP2: (B, n_out) @ (n_out, n_in) -> (B, n_in)
             if self._dropout > 0.0:
                 back *= self._mask[i - 1][:rows]  # through the dropout: dropped units pass no gradient
-            DERIVATIVES[self.activation](self._out[i - 1][:rows], back)  # ... (.) f'(Z_{l-1})
+            self._df(self._out[i - 1][:rows], back)  # ... (.) f'(Z_{l-1})
             delta = back
 
     def train_batch(
