@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 
@@ -24,7 +25,6 @@ from db.queries import (
     list_runs,
     list_sweeps,
     load_artifact,
-    requeue_expired,
     retry_sweep,
     run_history,
     sweep_counts,
@@ -36,6 +36,7 @@ from model.errors import UserError
 from scheduler.local import LocalPlan, run_local
 from scheduler.progress import format_duration, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
+from scheduler.reaper import ReaperSettings, reap_once
 from scheduler.spec import load_spec
 from scheduler.submit import check_dataset_paths, store_sweep
 from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
@@ -313,35 +314,39 @@ def export(run_ref: str, output: str) -> None:
 # ----- the reaper -----------------------------------------------------------------------------------------
 
 
-def reap_once(sender: Any | None) -> tuple[int, int, int]:
-    """Requeue runs whose lease expired (re-sending them in queue mode); returns (requeued, failed, cancelled)."""
-    policy = LeasePolicy.from_env()
-    with session_scope(open_store()) as session:
-        reaped = requeue_expired(session, lease_seconds=policy.lease_seconds, max_attempts=policy.max_attempts)
-        engines = [(run_id, get_run(session, run_id).engine) for run_id in reaped.requeued_ids]
-    if sender is not None and engines:
-        enqueue(sender, engines)
-    return len(reaped.requeued_ids), len(reaped.failed_ids), len(reaped.cancelled_ids)
-
-
 @click.command(context_settings=CONTEXT)
 def reap() -> None:
-    """Requeue runs whose worker lease expired ($MNISTQ_LEASE_SECONDS) once, and exit."""
+    """Requeue runs whose worker lease expired ($MNISTQ_LEASE_SECONDS), re-send lost queued runs, and exit."""
     url = broker_url()
     sender = None if url is None else make_sender(url)
-    requeued, failed, cancelled = reap_once(sender)
-    click.echo(f"reaped: {requeued} requeued, {failed} failed (out of attempts), {cancelled} cancelled")
+    done = reap_once(open_store(), sender, ReaperSettings.from_env())
+    click.echo(done.summary())
 
 
 @click.command(context_settings=CONTEXT)
 @click.option("--interval", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds between passes.")
 def scheduler(interval: float) -> None:
-    """Run the reaper as a long-lived service: every INTERVAL seconds, requeue runs whose lease expired."""
+    """Run the reaper as a long-lived service: every INTERVAL seconds, requeue runs whose lease expired and
+    re-send queued runs whose message was lost ($MNISTQ_RESEND_SECONDS). A pass that fails (the database or
+    the broker is down) is reported in one line and tried again at the next interval."""
     url = broker_url()
     sender = None if url is None else make_sender(url)
+    settings = ReaperSettings.from_env()
+    secrets = [p for p in (_password(url), _password(database_url())) if p]
     click.echo(f"mnistq scheduler: reaping every {interval:g} s", err=True)
     while True:
-        requeued, failed, cancelled = reap_once(sender)
-        if requeued or failed or cancelled:
-            click.echo(f"reaped: {requeued} requeued, {failed} failed, {cancelled} cancelled", err=True)
+        try:
+            done = reap_once(open_store(), sender, settings)
+        except Exception as exc:  # keep serving: the next pass retries whatever failed here
+            reason = " ".join(f"{exc.__class__.__name__}: {exc}".split())
+            for secret in secrets:
+                reason = reason.replace(secret, "***")
+            click.echo(f"mnistq scheduler: pass failed ({reason[:500]}); next in {interval:g} s", err=True)
+        else:
+            if done.changed:
+                click.echo(done.summary(), err=True)
         time.sleep(interval)
+
+
+def _password(url: str | None) -> str | None:
+    return None if url is None else urlsplit(url).password

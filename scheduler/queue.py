@@ -163,3 +163,19 @@ class _TaskMessage:
 def _where(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.hostname or 'localhost'}:{parts.port or 6379}"
+
+
+def queue_depths(app: Celery, queues: Iterable[str]) -> dict[str, int]:
+    """Messages waiting in each queue, not counting those workers have taken (a queue that was never
+    declared, or that Redis dropped once empty, holds 0)."""
+    depths: dict[str, int] = {}
+    with app.connection_for_read() as connection:
+        for name in queues:
+            channel = connection.channel()  # a failed passive declare closes an AMQP channel: one per queue
+            try:
+                depths[name] = int(channel.queue_declare(queue=name, passive=True).message_count)
+            except connection.channel_errors:
+                depths[name] = 0
+            finally:
+                channel.close()
+    return depths

@@ -21,6 +21,7 @@ from typing import Any
 from celery import Celery
 from kombu import Exchange, Queue
 
+from db.url import mask_url
 from model.config import ENGINES
 from model.errors import UserError
 
@@ -105,7 +106,7 @@ def _broker_url(env: Mapping[str, str]) -> str:
     url = env.get("MNISTQ_BROKER_URL", "").strip() or DEFAULT_BROKER_URL
     if "://" not in url:
         raise UserError(
-            f"environment MNISTQ_BROKER_URL = {url!r}: expected a URL such as {DEFAULT_BROKER_URL}"
+            f"environment MNISTQ_BROKER_URL = {mask_url(url)!r}: expected a URL such as {DEFAULT_BROKER_URL}"
         )
     return url
 

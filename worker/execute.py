@@ -42,7 +42,7 @@ from model.train import train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 from worker.datacache import PROCESS_CACHE, DataCache
 from worker.identity import holder_is_dead, worker_name
-from worker.retry import retry_db
+from worker.retry import is_transient, retry_db
 from worker.settings import WorkerSettings
 
 log = logging.getLogger("mnistq.worker")
@@ -80,14 +80,16 @@ def execute_run(
     """
     settings = settings or WorkerSettings.from_env()
     worker = worker or worker_name()
-    run = _claim(engine, run_id, worker, settings)
+    run = retry_db(lambda: _claim(engine, run_id, worker, settings), what=f"run {run_id} claim")
     if run is None:
         log.info("run %s: not claimable, skipped", run_id)
         return SKIPPED
     log.info("run %s: claimed by %s (attempt %s)", run_id, worker, run.attempts)
     try:
         config = TrainConfig.from_dict(run.config, source=f"run {run_id} config")
-        resume_from = _load_checkpoint(engine, run_id, config)
+        resume_from = retry_db(
+            lambda: _load_checkpoint(engine, run_id, config), what=f"run {run_id} checkpoint"
+        )
         data = cache.get(config)
     except Exception as exc:  # a bad stored config or dataset: deterministic, so retrying cannot help
         return _fail(engine, run_id, worker, exc)
@@ -110,7 +112,10 @@ def execute_run(
 
 def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -> RunRecord | None:
     """Claim the run; if a dead process on this host still holds it (Celery redelivers the task of a
-    killed child at once, long before its lease expires), give its run back first and claim again."""
+    killed child at once, long before its lease expires), give its run back first and claim again.
+
+    Safe to retry: if an earlier try's claim committed but its acknowledgement was lost with the connection,
+    this worker already holds the run, and the run is returned as claimed."""
     with session_scope(engine) as session:
         run = claim_run(
             session, run_id, worker=worker, lease_seconds=settings.lease_seconds, max_attempts=settings.max_attempts
@@ -118,6 +123,8 @@ def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -
         if run is not None:
             return run
         current = get_run(session, run_id)
+        if current.status == RUNNING and current.worker == worker:
+            return current
         if current.status != RUNNING or current.worker is None or not holder_is_dead(current.worker):
             return None
         release_runs(session, workers=[current.worker], max_attempts=settings.max_attempts)
@@ -216,9 +223,9 @@ def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> st
             held = finish_run(
                 session, run_id, worker=worker, status=result.status, metrics=metrics, error=result.message or None
             )
-            if not held:
-                session.rollback()
-                return False
+            if not held:  # taken over, or an earlier try committed and only its acknowledgement was lost
+                current = get_run(session, run_id)
+                return current.worker == worker and current.status == result.status
             if blob is not None:
                 store_artifact(session, run_id, "final", blob)
             delete_artifact(session, run_id, "checkpoint")
@@ -232,7 +239,13 @@ def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> st
 
 
 def _fail(engine: Engine, run_id: int, worker: str, exc: BaseException) -> str:
-    """Record an exception as the run's final failure, with a one-line message."""
+    """Record an exception as the run's final failure, with a one-line message.
+
+    A database outage that outlasted `retry_db` is not the config's fault: it is re-raised instead, and the
+    run is left to its lease (once that expires the reaper, `mnistq scheduler`, queues it again)."""
+    if is_transient(exc):
+        log.error("run %s: the database stayed unavailable (%s); left to its lease", run_id, exc.__class__.__name__)
+        raise exc
     message = f"{exc.__class__.__name__}: {' '.join(str(exc).split())}"[:2000]
     log.error("run %s failed: %s\n%s", run_id, message, traceback.format_exc())
 

@@ -1,14 +1,26 @@
-"""A worker's name in the store: host and process id, so a run's holder can be found (and found dead)."""
+"""A worker's name in the store: host and process id, so a run's holder can be found (and found dead).
+
+The host part is the machine's host name, or $MNISTQ_WORKER_HOST when set. Set it to a name unique to one
+host *and* process-id namespace (e.g. one per container when workers run in containers that share a host
+name); two namespaces under one name would take each other's live processes for dead ones.
+"""
 
 from __future__ import annotations
 
 import os
 import socket
 
+HOST_ENV = "MNISTQ_WORKER_HOST"
+
+
+def host_name() -> str:
+    """The host part of this process's worker names: $MNISTQ_WORKER_HOST, else the machine's host name."""
+    return os.environ.get(HOST_ENV, "").strip() or socket.gethostname()
+
 
 def worker_name() -> str:
     """"host:pid" of this process (computed on each call: a forked child gets its own pid)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    return f"{host_name()}:{os.getpid()}"
 
 
 def holder_is_dead(holder: str) -> bool:
@@ -17,7 +29,7 @@ def holder_is_dead(holder: str) -> bool:
     A holder on another host is never declared dead here: that is the lease's and the reaper's job.
     """
     host, _, pid = holder.rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    if host != host_name() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)

@@ -26,18 +26,27 @@ def retry_db(
 ) -> T:
     """Call `write` (one whole transaction) until it succeeds, backing off exponentially on connection errors.
 
-    Only disconnects and operational errors are retried; the write must be idempotent (upserts and
-    conditional updates are). Gives up, re-raising the last error, after `give_up_after` seconds.
+    Only transient errors (see `is_transient`) are retried. The write must be idempotent (upserts and
+    conditional updates are) or check what a lost acknowledgement left behind: a commit can succeed on the
+    server while the connection drops before the client hears of it. Gives up, re-raising the last error,
+    after `give_up_after` seconds.
     """
     deadline = time.monotonic() + give_up_after
     delay = first_delay
     while True:
         try:
             return write()
-        except (OperationalError, DBAPIError) as exc:
-            retryable = isinstance(exc, OperationalError) or exc.connection_invalidated
-            if not retryable or time.monotonic() + delay > deadline:
+        except DBAPIError as exc:
+            if not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
             log.warning("%s: database unavailable (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
             sleep(delay)
             delay = min(max_delay, delay * 2)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a database outage (a dropped or refused connection, a locked SQLite file): nothing the run's
+    config is to blame for, so the run must not be marked failed because of it."""
+    if isinstance(exc, OperationalError):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

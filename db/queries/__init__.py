@@ -5,7 +5,7 @@ from db.queries.artifacts import delete_artifact, get_artifact, load_artifact, s
 from db.queries.counts import sweep_counts
 from db.queries.epochs import run_histories, run_history, truncate_history, upsert_epoch
 from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue_expired
-from db.queries.progress import release_runs, remaining_epochs
+from db.queries.progress import release_runs, remaining_epochs, unclaimed_queued
 from db.queries.rows import get_run, get_sweep
 from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs
 from db.queries.submit import add_runs, config_columns, create_sweep
@@ -40,5 +40,6 @@ __all__ = [
     "sweep_counts",
     "sweep_run_ids",
     "truncate_history",
+    "unclaimed_queued",
     "upsert_epoch",
 ]

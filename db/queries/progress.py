@@ -1,8 +1,9 @@
-"""Work left in a sweep, and giving back the runs of workers known to be dead."""
+"""Work left in a sweep, giving back the runs of workers known to be dead, and finding runs nobody took."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
@@ -59,3 +60,20 @@ def release_runs(session: Session, *, workers: Sequence[str], max_attempts: int)
         .returning(Run.id)
     )
     return tuple(sorted(session.execute(statement).scalars()))
+
+
+def unclaimed_queued(
+    session: Session, *, idle_seconds: float, engines: Sequence[str] | None = None, now: datetime | None = None
+) -> list[tuple[int, str]]:
+    """(run id, engine) of queued runs that no worker has claimed for `idle_seconds`: neither since they were
+    created nor since their last claim (a requeued run), optionally only on `engines`. In queue mode these
+    may have lost their message (e.g. a broker restarted without persistence): the scheduler sends them again
+    when their queue is empty (a duplicate delivery is a no-op)."""
+    cutoff = (now or utcnow()) - timedelta(seconds=idle_seconds)
+    last_taken = func.coalesce(Run.claimed_at, Run.created_at)
+    statement = select(Run.id, Run.engine).where(
+        Run.status == QUEUED, Run.cancel_requested.is_(False), last_taken < cutoff
+    )
+    if engines is not None:
+        statement = statement.where(Run.engine.in_(list(engines)))
+    return [(run_id, engine) for run_id, engine in session.execute(statement.order_by(Run.id))]
