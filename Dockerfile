@@ -1,0 +1,29 @@
+# One image for every mnistq service (migrate, worker, scheduler, flower); docker-compose.yml picks the command.
+#   docker build -t mnistq .        (or: docker compose build)
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MNISTQ_DATA_DIR=/data
+
+# An unprivileged user; /data (downloaded datasets) is theirs, so a named volume mounted there is too.
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mnistq \
+    && mkdir /data && chown mnistq:mnistq /data
+
+# Dependencies only, read from pyproject.toml: this layer is rebuilt when pyproject.toml changes, not the code.
+WORKDIR /app
+COPY pyproject.toml ./
+RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitor']))" > /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# The project itself (see .dockerignore), installed without touching the dependencies again.
+COPY . /tmp/src
+RUN pip install --no-deps /tmp/src && rm -rf /tmp/src
+COPY examples/ /app/examples/
+
+USER mnistq
+CMD ["mnistq", "--help"]
