@@ -1,0 +1,89 @@
+"""docker-compose.yml read as Compose reads it, and its services translated into local processes."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+ENV_EXAMPLE = ROOT / ".env.example"
+
+# ${VAR}, ${VAR:-default} (unset or empty: the default), ${VAR:?message} (unset or empty: an error), $$ (a $)
+_VARIABLE = re.compile(r"\$\$|\$\{(?P<name>\w+)(?:(?P<op>:[-?])(?P<arg>[^}]*))?\}")
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines of an env file; blank lines and # comments are skipped."""
+    pairs = (line.split("=", 1) for line in path.read_text().splitlines() if line.strip() and not line.startswith("#"))
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+def interpolate(text: str, env: Mapping[str, str]) -> str:
+    """`text` with Compose's variable syntax substituted from `env`; KeyError(message) for a missing ${VAR:?}."""
+
+    def substitute(match: re.Match[str]) -> str:
+        if match.group(0) == "$$":
+            return "$"
+        value = env.get(match["name"], "")
+        if value or match["op"] is None:
+            return value
+        if match["op"] == ":?":
+            raise KeyError(match["arg"])
+        return match["arg"]
+
+    return _VARIABLE.sub(substitute, text)
+
+
+def _interpolate_tree(node: Any, env: Mapping[str, str]) -> Any:
+    if isinstance(node, str):
+        return interpolate(node, env)
+    if isinstance(node, dict):
+        return {key: _interpolate_tree(value, env) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_interpolate_tree(item, env) for item in node]
+    return node
+
+
+def compose_services(env: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    """The services of docker-compose.yml, anchors merged and variables substituted from `env`."""
+    document = yaml.safe_load(COMPOSE_FILE.read_text())
+    return _interpolate_tree(document["services"], env)
+
+
+@dataclass(frozen=True)
+class LocalTarget:
+    """Where a service runs in the test instead of on the compose network."""
+
+    redis_url: str  # replaces MNISTQ_BROKER_URL (redis://:PASSWORD@redis:6379/0)
+    database_url: str  # replaces MNISTQ_DATABASE_URL (postgresql+psycopg://USER:PASSWORD@postgres:5432/DB)
+    flower_port: int  # replaces the container port in flower's --port=5555
+
+
+_PROGRAMS = {"mnistq": ["-m", "scheduler.cli"], "celery": ["-m", "celery"]}
+
+
+def local_process(
+    service: Mapping[str, Any], target: LocalTarget, command: list[str] | None = None
+) -> tuple[list[str], dict[str, str]]:
+    """(argv, environment) to run `service` (or `command` with its environment, as `compose run` does) here.
+
+    The only translations: the broker and database URLs point at `target` instead of the compose hosts `redis`
+    and `postgres`; the programs `mnistq` and `celery` run as modules of this interpreter; `--port=` is the
+    local port. The rest of the service's environment is passed unchanged, on top of this process's environment
+    without its MNISTQ_ variables (in a container, only the service's own settings apply).
+    """
+    program, *args = command or service["command"]
+    argv = [sys.executable, *_PROGRAMS[program]]
+    argv += [f"--port={target.flower_port}" if arg.startswith("--port=") else arg for arg in args]
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MNISTQ_")}
+    env.update({str(key): str(value) for key, value in service.get("environment", {}).items()})
+    env.update(MNISTQ_BROKER_URL=target.redis_url, MNISTQ_DATABASE_URL=target.database_url)
+    return argv, env

@@ -1,0 +1,84 @@
+"""docker-compose.yml's promises, checked on the file itself (no Docker needed)."""
+
+from __future__ import annotations
+
+import subprocess
+from urllib.parse import urlsplit
+
+import pytest
+
+from .compose import COMPOSE_FILE, ENV_EXAMPLE, ROOT, compose_services, read_env_file
+
+MNISTQ_SERVICES = ("migrate", "worker", "scheduler", "flower")
+SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH")
+
+
+@pytest.fixture
+def services() -> dict[str, dict]:
+    return compose_services(read_env_file(ENV_EXAMPLE))
+
+
+@pytest.mark.parametrize("secret", SECRETS)
+def test_every_secret_must_be_set(secret: str) -> None:
+    env = read_env_file(ENV_EXAMPLE)
+    del env[secret]
+    with pytest.raises(KeyError, match=secret):
+        compose_services(env)
+
+
+def test_no_secret_in_the_compose_file_or_in_git() -> None:
+    text = COMPOSE_FILE.read_text()
+    example = read_env_file(ENV_EXAMPLE)
+    assert not [name for name in SECRETS if example[name] in text]
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT)
+    assert ignored.returncode == 0, ".env must be git-ignored"
+
+
+def test_mnistq_services_share_one_image_and_differ_in_command(services: dict[str, dict]) -> None:
+    images = {(services[name]["image"], str(services[name]["build"])) for name in MNISTQ_SERVICES}
+    assert len(images) == 1
+    commands = [tuple(services[name]["command"]) for name in MNISTQ_SERVICES]
+    assert len(set(commands)) == len(commands)
+    assert services["flower"]["command"] == ["celery", "-A", "worker.celery_app", "flower", "--port=5555"]
+
+
+def test_worker_scales_and_takes_its_sizes_from_the_environment(services: dict[str, dict]) -> None:
+    worker = services["worker"]
+    assert not {"container_name", "hostname", "ports"} & worker.keys()  # N copies must not collide
+    env = read_env_file(ENV_EXAMPLE) | {"MNISTQ_WORKER_CONCURRENCY": "3", "MNISTQ_BLAS_THREADS": "2"}
+    sized = compose_services(env)["worker"]["environment"]
+    assert (sized["MNISTQ_WORKER_CONCURRENCY"], sized["MNISTQ_BLAS_THREADS"]) == ("3", "2")
+
+
+def test_start_order_waits_for_healthy_stores_and_the_migration(services: dict[str, dict]) -> None:
+    assert services["migrate"]["restart"] == "no"
+    assert services["migrate"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
+    for name in ("worker", "scheduler"):
+        assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+        assert services[name]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert "pg_isready" in str(services["postgres"]["healthcheck"]["test"])
+    assert "ping" in services["redis"]["healthcheck"]["test"]
+    assert "--maxmemory-policy noeviction" in services["redis"]["command"]
+    assert "--appendonly yes" in services["redis"]["command"]
+    assert any(v.endswith(":/var/lib/postgresql/data") for v in services["postgres"]["volumes"])
+
+
+def test_urls_point_at_the_compose_stores_with_their_credentials(services: dict[str, dict]) -> None:
+    env = read_env_file(ENV_EXAMPLE)
+    postgres = services["postgres"]["environment"]
+    for name in MNISTQ_SERVICES:
+        broker = urlsplit(services[name]["environment"]["MNISTQ_BROKER_URL"])
+        assert (broker.scheme, broker.hostname, broker.port, broker.password) == (
+            "redis", "redis", 6379, env["REDIS_PASSWORD"]
+        )
+        store = urlsplit(services[name]["environment"]["MNISTQ_DATABASE_URL"])
+        assert (store.hostname, store.port, store.username, store.password, store.path) == (
+            "postgres", 5432, postgres["POSTGRES_USER"], postgres["POSTGRES_PASSWORD"], f"/{postgres['POSTGRES_DB']}"
+        )
+
+
+def test_other_hosts_reach_the_stores_through_the_environment() -> None:
+    env = read_env_file(ENV_EXAMPLE) | {"MNISTQ_REDIS_HOST": "10.0.0.5", "MNISTQ_POSTGRES_HOST": "10.0.0.6"}
+    worker_env = compose_services(env)["worker"]["environment"]
+    assert urlsplit(worker_env["MNISTQ_BROKER_URL"]).hostname == "10.0.0.5"
+    assert urlsplit(worker_env["MNISTQ_DATABASE_URL"]).hostname == "10.0.0.6"
