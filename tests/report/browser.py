@@ -56,15 +56,15 @@ def chromium() -> str:
 
 
 def render(page: Path, work: Path, *, width: int = 1200, height: int = 3000) -> Rendering:
-    """Load `page` twice in a fresh profile under `work`: once for the DOM, once for a screenshot."""
+    """Load `page` in a fresh profile under `work`: its DOM after loading, a screenshot, its console."""
     binary = chromium()
     shot = work / "screenshot.png"
     url = page.resolve().as_uri()
     common = [binary, *FLAGS, f"--user-data-dir={work / 'profile'}", f"--window-size={width},{height}"]
-    dom = _run([*common, "--dump-dom", url])
-    shooting = _run([*common, f"--screenshot={shot}", url])
-    console = [m.group(1) for line in (dom.stderr + shooting.stderr).splitlines() if (m := CONSOLE_LINE.search(line))]
-    return Rendering(dom=dom.stdout, screenshot=shot, console=console)
+    done = _run([*common, "--dump-dom", f"--screenshot={shot}", url])
+    console = [m.group(1) for line in done.stderr.splitlines() if (m := CONSOLE_LINE.search(line))]
+    assert shot.is_file(), f"chromium wrote no screenshot: {done.stderr[-2000:]}"
+    return Rendering(dom=done.stdout, screenshot=shot, console=console)
 
 
 def _run(command: list[str]) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,129 @@
+"""`mnistq predict RUN [IMAGE ...]`: digits from image files, or the run re-scored on its test split."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from db import RunRecord, open_store, session_scope
+from db.queries import list_runs
+from model.data.prepare import prepare
+from report.stored import StoredModel, load_stored_model
+
+from .conftest import Page
+
+UPSCALE = 8  # 8x8 digits saved as 64x64 images, as a user's file would be larger than the network's input
+
+
+def runs_by_status(page: Page) -> dict[str, list[RunRecord]]:
+    with session_scope(open_store(page.url)) as session:
+        runs = list_runs(session, sweep_id=page.sweep_id)
+    out: dict[str, list[RunRecord]] = {}
+    for run in runs:
+        out.setdefault(run.status, []).append(run)
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(page: Page) -> StoredModel:
+    """The best completed numpy run, loaded from the store."""
+    numpy_runs = [r for r in runs_by_status(page)["completed"] if r.engine == "numpy"]
+    best = max(numpy_runs, key=lambda r: r.test_acc)
+    with session_scope(open_store(page.url)) as session:
+        return load_stored_model(session, best.id)
+
+
+@pytest.fixture(scope="module")
+def digit(model: StoredModel) -> tuple[np.ndarray, int, float]:
+    """A test digit the model gets right with confidence: (8x8 raw pixels 0..16, label, probability)."""
+    test = prepare(model.config).test
+    proba = model.probabilities(test.x)
+    index = next(i for i in range(len(test)) if proba[i].argmax() == test.y[i] and proba[i].max() > 0.8)
+    return model.denormalize(test.x[index : index + 1].astype(np.float64)).reshape(8, 8), int(test.y[index]), float(
+        proba[index].max()
+    )
+
+
+def save_digit(raw: np.ndarray, path: Path, *, invert: bool = False) -> Path:
+    """Raw 0..16 pixels as an 8-bit grayscale image, upscaled; white on black unless `invert`."""
+    pixels = np.clip(np.rint(raw * 255 / 16), 0, 255).astype(np.uint8)
+    if invert:
+        pixels = 255 - pixels
+    image = Image.fromarray(pixels, mode="L").resize((8 * UPSCALE, 8 * UPSCALE), Image.Resampling.NEAREST)
+    image.save(path)
+    return path
+
+
+def test_png_digit_is_classified(page: Page, model, digit, mnistq, tmp_path) -> None:
+    raw, label, probability = digit
+    png = save_digit(raw, tmp_path / "digit.png")
+    done = mnistq("predict", str(model.run.id), str(png), url=page.url)
+    assert done.code == 0, done.err
+    assert done.out.startswith(f"{png}: {label} (probability ")
+    answer = json.loads(mnistq("predict", str(model.run.id), str(png), "--json", url=page.url).out)
+    (prediction,) = answer["predictions"]
+    assert prediction["digit"] == label and len(prediction["probabilities"]) == 10
+    assert prediction["probability"] == pytest.approx(probability, abs=0.05)  # 8-bit rounding of 0..16 values
+
+
+def test_inverted_pgm_with_invert_reads_the_same(page: Page, model, digit, mnistq, tmp_path) -> None:
+    raw, label, _ = digit
+    png = save_digit(raw, tmp_path / "digit.png")
+    pgm = save_digit(raw, tmp_path / "digit.pgm", invert=True)
+    assert pgm.read_bytes().startswith(b"P5")
+    plain = json.loads(mnistq("predict", str(model.run.id), str(png), "--json", url=page.url).out)
+    inverted = json.loads(mnistq("predict", str(model.run.id), str(pgm), "--invert", "--json", url=page.url).out)
+    assert inverted["predictions"][0]["probabilities"] == plain["predictions"][0]["probabilities"]
+    assert inverted["predictions"][0]["digit"] == label
+
+
+def test_test_split_accuracy_equals_the_stored_one(page: Page, mnistq) -> None:
+    for run in runs_by_status(page)["completed"]:
+        done = mnistq("predict", str(run.id), "--json", url=page.url)
+        assert done.code == 0, done.err
+        score = json.loads(done.out)
+        assert score["test_acc"] == run.test_acc and score["stored_test_acc"] == run.test_acc
+        assert (score["run_id"], score["dataset"]) == (run.id, "digits")
+    text = mnistq("predict", str(run.id), url=page.url).out
+    assert text == (f"run {run.id}: test accuracy {run.test_acc:.4f} on {score['n_test']} images of digits "
+                    f"(stored at training: {run.test_acc:.4f})\n")
+
+
+def test_an_unreadable_image_fails_before_any_output(page: Page, model, digit, mnistq, tmp_path) -> None:
+    good = save_digit(digit[0], tmp_path / "good.png")
+    bad = tmp_path / "bad.png"
+    bad.write_text("not an image")
+    done = mnistq("predict", str(model.run.id), str(good), str(bad), url=page.url)
+    assert (done.code, done.out) == (2, "")
+    assert done.err.startswith(f"mnistq: error: {bad}: cannot read it as a PNG or PGM image")
+    assert done.err.count("\n") == 1
+
+
+def test_a_jpeg_is_refused(page: Page, model, mnistq, tmp_path) -> None:
+    jpeg = tmp_path / "digit.jpg"
+    Image.new("L", (28, 28)).save(jpeg)
+    done = mnistq("predict", str(model.run.id), str(jpeg), url=page.url)
+    assert done.code == 2 and "cannot read it as a PNG or PGM image" in done.err
+
+
+def test_a_missing_image_is_named(page: Page, model, mnistq, tmp_path) -> None:
+    missing = tmp_path / "missing.png"
+    done = mnistq("predict", str(model.run.id), str(missing), url=page.url)
+    assert (done.code, done.err) == (2, f"mnistq: error: {missing}: no such file\n")
+
+
+@pytest.mark.parametrize("status", ["failed", "diverged", "cancelled"])
+def test_a_run_without_final_weights_is_a_user_error(page: Page, mnistq, status) -> None:
+    (run,) = runs_by_status(page)[status]
+    done = mnistq("predict", str(run.id), url=page.url)
+    assert (done.code, done.out) == (2, "")
+    assert done.err == f"mnistq: error: run {run.id} has no final weights (status {status}); see `mnistq show {run.id}`\n"
+
+
+def test_an_unknown_run_is_a_user_error(page: Page, mnistq) -> None:
+    done = mnistq("predict", "999", url=page.url)
+    assert (done.code, done.err) == (2, "mnistq: error: no run 999; see `mnistq runs`\n")
