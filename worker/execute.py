@@ -194,14 +194,21 @@ class _Heartbeat:
         self._thread.join()
 
     def _loop(self) -> None:
+        failing = False
         while not self._stopped.wait(self.interval):
             try:
                 with session_scope(self.engine) as session:
                     answer = heartbeat(session, self.run_id, self.worker)
-                self.control.lost_lease |= not answer.holds_lease
-                self.control.cancel_requested |= answer.cancel_requested
-            except Exception as exc:  # a database hiccup: the epoch writer retries; try again next beat
-                log.warning("run %s: heartbeat failed: %s", self.run_id, exc)
+            except Exception as exc:  # a database outage: the epoch writer retries; so does the next beat
+                if not failing:
+                    log.warning("run %s: heartbeat failed, retrying every %g s: %s", self.run_id, self.interval, exc)
+                failing = True
+                continue
+            if failing:
+                log.warning("run %s: heartbeat restored", self.run_id)
+                failing = False
+            self.control.lost_lease |= not answer.holds_lease
+            self.control.cancel_requested |= answer.cancel_requested
 
 
 def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> str:

@@ -189,6 +189,8 @@ class OutageProxy:
             listener, self._listener = self._listener, None
             doomed, self._sockets = self._sockets, set()
         if listener is not None:
+            with suppress(OSError):
+                listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread; close() alone would not
             listener.close()
         for sock in doomed:
             with suppress(OSError):
@@ -204,6 +206,9 @@ class OutageProxy:
             try:
                 client, _ = listener.accept()
             except OSError:  # closed by outage()
+                return
+            if self._listener is not listener:  # accepted just as the outage began: refuse it too
+                client.close()
                 return
             try:
                 upstream = socket.create_connection(self.target, timeout=5)

@@ -12,7 +12,16 @@ import pytest
 from db.status import COMPLETED
 
 from ..queue.helpers import mnistq_json, wait_until
-from .helpers import FAST_LEASES, PrivateRedis, Store, running, spec_file, start_celery, start_scheduler, wait_ready
+from .helpers import (
+    FAST_LEASES,
+    PrivateRedis,
+    Store,
+    running,
+    spec_file,
+    start_celery,
+    start_scheduler,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow
 
