@@ -58,11 +58,16 @@ def synthetic_curve(rng: np.random.Generator, final: float, epochs: int) -> list
         progress = 1 - math.exp(-epoch / (epochs / 5))
         val = final * progress + 0.1 * (1 - progress) + rng.normal(0, 0.004)
         train_acc = min(1.0, val + 0.02 * epoch / epochs + rng.normal(0, 0.003))
-        rows.append({
-            "epoch": epoch, "train_acc": train_acc, "val_acc": val,
-            "train_loss": 2.3 * (1 - train_acc) + 0.02, "val_loss": 2.3 * (1 - val) + 0.05,
-            "seconds": float(rng.uniform(0.1, 0.4)),
-        })
+        rows.append(
+            {
+                "epoch": epoch,
+                "train_acc": train_acc,
+                "val_acc": val,
+                "train_loss": 2.3 * (1 - train_acc) + 0.02,
+                "val_loss": 2.3 * (1 - val) + 0.05,
+                "seconds": float(rng.uniform(0.1, 0.4)),
+            }
+        )
     return rows
 
 
@@ -80,11 +85,16 @@ def populate(url: str, n_runs: int) -> int:
     """Store the sweep; returns its id."""
     rng = np.random.default_rng(0)
     configs = grid_configs(n_runs)
-    runs = [NewRun(c["engine"], c, hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest()) for c in configs]
+    runs = [
+        NewRun(c["engine"], c, hashlib.sha256(json.dumps(c, sort_keys=True).encode()).hexdigest())
+        for c in configs
+    ]
     blobs = real_weights(REAL_WEIGHTS)
     engine = open_store(url)
     with session_scope(engine) as session:
-        created = create_sweep(session, "scale-1000", {"name": "scale-1000", "fixed": FIXED, "grid": GRID}, runs)
+        created = create_sweep(
+            session, "scale-1000", {"name": "scale-1000", "fixed": FIXED, "grid": GRID}, runs
+        )
         scores = {}
         for run_id, config in zip(created.run_ids, configs, strict=True):
             claim_run(session, run_id, worker=WORKER, lease_seconds=600, max_attempts=3)
@@ -93,7 +103,11 @@ def populate(url: str, n_runs: int) -> int:
                 fail_run(session, run_id, worker=WORKER, error="MemoryError: simulated", final=True)
                 continue
             width = sum(config["hidden"])
-            final = 0.80 + 0.12 * math.tanh(width / 200) - 2.0 * (math.log10(config["learning_rate"]) + 1.7) ** 2 / 40
+            final = (
+                0.80
+                + 0.12 * math.tanh(width / 200)
+                - 2.0 * (math.log10(config["learning_rate"]) + 1.7) ** 2 / 40
+            )
             final = float(np.clip(final + rng.normal(0, 0.01), 0.1, 0.99))
             epochs = int(rng.integers(20, 51))
             curve = synthetic_curve(rng, final, epochs)
@@ -101,13 +115,26 @@ def populate(url: str, n_runs: int) -> int:
                 upsert_epoch(session, run_id, row)
             status = "diverged" if outcome < 0.03 else "cancelled" if outcome < 0.04 else "completed"
             last = curve[-1]
-            metrics = {"train_acc": last["train_acc"], "val_acc": last["val_acc"], "train_loss": last["train_loss"],
-                       "val_loss": last["val_loss"], "test_acc": last["val_acc"] - 0.005, "test_loss": last["val_loss"],
-                       "train_seconds": sum(r["seconds"] for r in curve), "best_epoch": epochs}
+            metrics = {
+                "train_acc": last["train_acc"],
+                "val_acc": last["val_acc"],
+                "train_loss": last["train_loss"],
+                "val_loss": last["val_loss"],
+                "test_acc": last["val_acc"] - 0.005,
+                "test_loss": last["val_loss"],
+                "train_seconds": sum(r["seconds"] for r in curve),
+                "best_epoch": epochs,
+            }
             if status == "diverged":
                 metrics = {"train_loss": float("nan"), "train_seconds": metrics["train_seconds"]}
-            finish_run(session, run_id, worker=WORKER, status=status, metrics=metrics,
-                       error=None if status == "completed" else f"{status} (simulated)")
+            finish_run(
+                session,
+                run_id,
+                worker=WORKER,
+                status=status,
+                metrics=metrics,
+                error=None if status == "completed" else f"{status} (simulated)",
+            )
             if status == "completed":
                 scores[run_id] = metrics["val_acc"]
         best = sorted(scores, key=lambda i: (-scores[i], i))[:REAL_WEIGHTS]
@@ -139,9 +166,13 @@ def main() -> None:
         md_path = write_markdown(document, out / "report-md")
         md_seconds = time.perf_counter() - start
         md_bytes = sum(p.stat().st_size for p in md_path.parent.iterdir())
-        print(f"html report: {seconds:.2f} s, {len(html) / 1e6:.2f} MB, {html.count(b'<img')} images "
-              f"(targets: <= 10 s, <= 5 MB)")
-        print(f"markdown: +{md_seconds:.2f} s to write, {md_bytes / 1e6:.2f} MB in {len(list(md_path.parent.iterdir()))} files")
+        print(
+            f"html report: {seconds:.2f} s, {len(html) / 1e6:.2f} MB, {html.count(b'<img')} images "
+            f"(targets: <= 10 s, <= 5 MB)"
+        )
+        print(
+            f"markdown: +{md_seconds:.2f} s to write, {md_bytes / 1e6:.2f} MB in {len(list(md_path.parent.iterdir()))} files"
+        )
         dispose_engines()
 
 

@@ -22,35 +22,50 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep_ref", metavar="SWEEP")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="HTML file to write (default report.html), or the folder for --format md (default report-md).")
-@click.option("--format", "fmt", type=click.Choice(["html", "md"]), default="html", show_default=True,
-              help="html: one self-contained page; md: report.md plus PNG files in a folder.")
-@click.option("--top", "top_k", type=click.IntRange(1, 100), default=10, show_default=True,
-              help="Runs in the leaderboard and with learning-curve panels.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="HTML file to write (default report.html), or the folder for --format md (default report-md).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "md"]),
+    default="html",
+    show_default=True,
+    help="html: one self-contained page; md: report.md plus PNG files in a folder.",
+)
+@click.option(
+    "--top",
+    "top_k",
+    type=click.IntRange(1, 100),
+    default=10,
+    show_default=True,
+    help="Runs in the leaderboard and with learning-curve panels.",
+)
 def report(sweep_ref: str, output: Path | None, fmt: str, top_k: int) -> None:
     """Write sweep SWEEP's report (an id, or 'latest'): summary, leaderboard, learning curves, numpy vs
     sklearn, hyperparameter effects, the best run's mistakes, the dataset analysis and the failures."""
+    # imported here: `mnistq predict`, in this module too, need not load matplotlib
     from report.build import STEPS, build_document
     from report.data import resolve_sweep
     from report.html import render_html
     from report.markdown import write_markdown
     from report.progress import progress_steps
 
+    target = _check_target(output or Path("report-md" if fmt == "md" else "report.html"), fmt)
     with session_scope(open_store()) as session:
         sweep_id = resolve_sweep(session, sweep_ref)
         with progress_steps(len(STEPS) + 1) as advance:
             document = build_document(session, sweep_id, top_k=top_k, advance=advance)
     if fmt == "md":
-        directory = output or Path("report-md")
-        if directory.exists() and not directory.is_dir():
-            raise ReportError(f"-o {directory}: not a folder (--format md writes report.md and PNG files into one)")
-        path = write_markdown(document, directory)
+        path = write_markdown(document, target)
         click.echo(f"sweep {sweep_id}: wrote {path} and {len(document.figures())} PNG files")
     else:
-        path = output or Path("report.html")
-        size = _write_atomically(path, render_html(document).encode("utf-8"))
-        click.echo(f"sweep {sweep_id}: wrote {path} ({size / 1e6:.2f} MB)")
+        size = _write_atomically(target, render_html(document).encode("utf-8"))
+        click.echo(f"sweep {sweep_id}: wrote {target} ({size / 1e6:.2f} MB)")
 
 
 @click.command(context_settings=CONTEXT)
@@ -77,16 +92,27 @@ def predict(run_id: int, images: tuple[Path, ...], invert: bool, as_json: bool) 
         click.echo(json.dumps(asdict(score)))
     else:
         stored = "none" if score.stored_test_acc is None else f"{score.stored_test_acc:.4f}"
-        click.echo(f"run {run_id}: test accuracy {score.test_acc:.4f} on {score.n_test} images of {score.dataset} "
-                   f"(stored at training: {stored})")
+        click.echo(
+            f"run {run_id}: test accuracy {score.test_acc:.4f} on {score.n_test} images of {score.dataset} "
+            f"(stored at training: {stored})"
+        )
+
+
+def _check_target(path: Path, fmt: str) -> Path:
+    """Fail before any work when the output cannot be written: a missing parent folder, or a file where
+    --format md needs a folder (or a folder where html needs a file)."""
+    if not path.parent.is_dir():
+        raise ReportError(f"-o {path}: folder {path.parent} does not exist")
+    if fmt == "md" and path.exists() and not path.is_dir():
+        raise ReportError(f"-o {path}: not a folder (--format md writes report.md and PNG files into one)")
+    if fmt == "html" and path.is_dir():
+        raise ReportError(f"-o {path}: is a folder; give the HTML file's name")
+    return path
 
 
 def _write_atomically(path: Path, data: bytes) -> int:
     """Write `data` to `path` via a temporary file in the same folder, so a reader never sees half a page."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ReportError(f"-o {path}: folder {folder} does not exist")
-    with tempfile.NamedTemporaryFile(dir=folder, prefix=f".{path.name}.", delete=False) as handle:
+    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
         handle.write(data)
     os.replace(handle.name, path)
     return len(data)

@@ -56,4 +56,3 @@ def mean_curves(histories: Sequence[Sequence[EpochRecord]]) -> Curves:
         values = {field: np.nanmean(array, axis=0) for field, array in stacked.items()}
         spread = {field: np.nan_to_num(np.nanstd(array, axis=0)) for field, array in stacked.items()}
     return Curves(np.arange(1, length + 1), values, spread, len(histories))
-

@@ -92,7 +92,7 @@ def load_sweep_view(session: Session, sweep_id: int, top_k: int) -> SweepView:
 
 
 def choose_metric(runs: Sequence[RunRecord]) -> str:
-    """"val_acc" when any completed run measured it, else "test_acc" (sweeps with val_fraction = 0)."""
+    """ "val_acc" when any completed run measured it, else "test_acc" (sweeps with val_fraction = 0)."""
     has_val = any(run.status == COMPLETED and run.val_acc is not None for run in runs)
     return "val_acc" if has_val else "test_acc"
 

@@ -53,7 +53,7 @@ def render_html(document: Document) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{escape(document.title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n<main>\n"
         f'<header id="top"><h1>{escape(document.title)}</h1><p>{escape(document.subtitle)}</p>'
-        f'<nav><ol>{toc}</ol></nav></header>\n'
+        f"<nav><ol>{toc}</ol></nav></header>\n"
         f"{body}\n"
         f'<footer id="footer">{escape(document.footer)}</footer>\n'
         "</main>\n</body>\n</html>\n"
@@ -87,7 +87,8 @@ def _table(table: Table) -> str:
     rows = "".join(
         "<tr>"
         + "".join(
-            f'<td class="{"num" if i in table.numeric else "text"}">{escape(cell)}</td>' for i, cell in enumerate(row)
+            f'<td class="{"num" if i in table.numeric else "text"}">{escape(cell)}</td>'
+            for i, cell in enumerate(row)
         )
         + "</tr>"
         for row in table.rows

@@ -13,7 +13,9 @@ FORMATS = ("PNG", "PPM")  # Pillow reads PGM (and PPM/PBM) as "PPM"
 MAX_PIXELS = 50_000_000  # refuse decompression bombs before decoding
 
 
-def read_digit(path: Path, image_shape: tuple[int, int], pixel_max: float, *, invert: bool = False) -> np.ndarray:
+def read_digit(
+    path: Path, image_shape: tuple[int, int], pixel_max: float, *, invert: bool = False
+) -> np.ndarray:
     """(rows * cols,) float64 raw pixels in 0..`pixel_max`, following MNIST's convention (white digit on black).
 
     The image is converted to grayscale and resized to `image_shape` (rows, cols); `invert` flips a dark
@@ -23,7 +25,9 @@ def read_digit(path: Path, image_shape: tuple[int, int], pixel_max: float, *, in
     try:
         with Image.open(path, formats=FORMATS) as image:
             if image.width * image.height > MAX_PIXELS:
-                raise ReportError(f"{path}: {image.width}x{image.height} pixels is too large for a digit image")
+                raise ReportError(
+                    f"{path}: {image.width}x{image.height} pixels is too large for a digit image"
+                )
             gray = image.convert("L")
             shrinking = gray.width >= cols and gray.height >= rows
             resample = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR

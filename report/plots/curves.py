@@ -21,7 +21,9 @@ def run_curves_png(curves: Curves, title: str, best_epoch: int | None = None) ->
             for ax, kind in ((acc_ax, "acc"), (loss_ax, "loss")):
                 field = f"{split}_{kind}"
                 if curves.has(field):
-                    ax.plot(curves.epochs, curves.values[field], color=SPLIT_COLORS[split], label=split, **style)
+                    ax.plot(
+                        curves.epochs, curves.values[field], color=SPLIT_COLORS[split], label=split, **style
+                    )
         _decorate(acc_ax, loss_ax, best_epoch)
         fig.suptitle(_wrap(title), fontsize=8.5)
         return png(fig)
@@ -42,7 +44,9 @@ def engine_curves_png(by_engine: Mapping[str, Curves], title: str) -> bytes:
                     ax.plot(curves.epochs, mean, color=color, label=f"{engine} {split}", **style)
                     if split == "val" and curves.n_runs > 1:
                         band = curves.spread[field]
-                        ax.fill_between(curves.epochs, mean - band, mean + band, color=color, alpha=0.15, lw=0)
+                        ax.fill_between(
+                            curves.epochs, mean - band, mean + band, color=color, alpha=0.15, lw=0
+                        )
         _decorate(acc_ax, loss_ax, None)
         fig.suptitle(_wrap(title), fontsize=8.5)
         return png(fig)

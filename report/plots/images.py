@@ -52,8 +52,14 @@ def digit_grid_png(images: Sequence[np.ndarray], titles: Sequence[str], *, colum
             row, col = divmod(i, columns)
             top = round(row * cell_h + band)
             mosaic[top : top + height, col * cell_w + 1 : col * cell_w + 1 + width] = image
-            ax.text(col * cell_w + cell_w / 2 - 0.5, row * cell_h + band * 0.55, plain(title),
-                    ha="center", va="center", fontsize=7)
+            ax.text(
+                col * cell_w + cell_w / 2 - 0.5,
+                row * cell_h + band * 0.55,
+                plain(title),
+                ha="center",
+                va="center",
+                fontsize=7,
+            )
         finite = mosaic[np.isfinite(mosaic)]
         high = float(finite.max()) if finite.size else 1.0
         cmap = colormaps["gray_r"].with_extremes(bad="white")
@@ -96,7 +102,9 @@ def correlation_png(r: np.ndarray) -> bytes:
         finite = r[np.isfinite(r)]
         limit = float(np.abs(finite).max()) if finite.size else 1.0
         cmap = colormaps["RdBu_r"].with_extremes(bad=NAN_COLOR)  # blue-white-red: the yellow NaN stands out
-        image = ax.imshow(np.ma.masked_invalid(r), cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest")
+        image = ax.imshow(
+            np.ma.masked_invalid(r), cmap=cmap, vmin=-limit, vmax=limit, interpolation="nearest"
+        )
         fig.colorbar(image, ax=ax, shrink=0.8, label="Pearson r with the label")
         _pixel_axes(ax, r.shape)
         nan_count = int(np.isnan(r).sum())
@@ -122,4 +130,3 @@ def _pixel_axes(ax, shape: tuple[int, ...]) -> None:
     ax.set_xlabel("column")
     ax.set_ylabel("row")
     ax.grid(False)
-

@@ -34,17 +34,23 @@ def _blocks(analysis: BestRunAnalysis) -> list:
             f"{fmt_acc(analysis.test_acc)} (stored test accuracy {fmt_acc(run.test_acc)}), "
             f"{analysis.n_mistakes} misclassified."
         ),
-        Figure(f"best-run-{run.id}-confusion", confusion_png(analysis.confusion),
-               alt=f"confusion matrix of run {run.id} on the test split",
-               caption="Confusion matrix: rows are the true digit, columns the predicted one"),
+        Figure(
+            f"best-run-{run.id}-confusion",
+            confusion_png(analysis.confusion),
+            alt=f"confusion matrix of run {run.id} on the test split",
+            caption="Confusion matrix: rows are the true digit, columns the predicted one",
+        ),
     ]
     if analysis.mistakes:
         titles = [f"{m.true} → {m.predicted} ({m.probability:.0%})" for m in analysis.mistakes]
         blocks.append(
-            Figure(f"best-run-{run.id}-mistakes", digit_grid_png([m.image for m in analysis.mistakes], titles),
-                   alt=f"{len(analysis.mistakes)} misclassified test digits of run {run.id}",
-                   caption=f"The {len(analysis.mistakes)} most confident of {analysis.n_mistakes} mistakes: "
-                   "true → predicted (probability of the prediction)")
+            Figure(
+                f"best-run-{run.id}-mistakes",
+                digit_grid_png([m.image for m in analysis.mistakes], titles),
+                alt=f"{len(analysis.mistakes)} misclassified test digits of run {run.id}",
+                caption=f"The {len(analysis.mistakes)} most confident of {analysis.n_mistakes} mistakes: "
+                "true → predicted (probability of the prediction)",
+            )
         )
     return blocks
 

@@ -28,7 +28,9 @@ def curves_section(view: SweepView) -> Section:
         if not len(curves):
             continue
         without_val += not curves.has("val_acc")
-        title = " · ".join(filter(None, (f"#{rank} run {run.id}", run.engine, fmt_params(run.config, view.varied))))
+        title = " · ".join(
+            filter(None, (f"#{rank} run {run.id}", run.engine, fmt_params(run.config, view.varied)))
+        )
         figures.append(
             Figure(
                 f"curves-run-{run.id}",

@@ -51,12 +51,19 @@ def _blocks(analysis: DatasetAnalysis) -> list:
             f"{int(analysis.constant.sum())} pixels are constant, so their Pearson correlation with the label "
             f"is undefined: {analysis.n_nan} of {n_pixels} correlations are NaN, drawn in yellow below."
         ),
-        Gallery((
-            Figure("dataset-balance", class_balance_png(analysis.counts), alt="samples per class"),
-            Figure("dataset-constant", constant_map_png(analysis.constant), alt="map of the constant pixels"),
-            Figure("dataset-correlation", correlation_png(analysis.correlation),
-                   alt="pixel-label correlation heatmap, NaN in yellow"),
-        )),
+        Gallery(
+            (
+                Figure("dataset-balance", class_balance_png(analysis.counts), alt="samples per class"),
+                Figure(
+                    "dataset-constant", constant_map_png(analysis.constant), alt="map of the constant pixels"
+                ),
+                Figure(
+                    "dataset-correlation",
+                    correlation_png(analysis.correlation),
+                    alt="pixel-label correlation heatmap, NaN in yellow",
+                ),
+            )
+        ),
         Figure("dataset-means", mean_digits_png(analysis.means), alt="mean image of each class"),
         Table(
             ("pixel (row x col)", "r"),

@@ -21,8 +21,11 @@ def effects_section(view: SweepView) -> Section:
             "other key: the mean ± standard deviation per value, with the number of runs (seeds are pooled "
             "everywhere). Keys drawn at random with many distinct values are shown as raw points."
         ),
-        Figure("effects", effects_png(effects, view.metric_label),
-               alt=f"{view.metric_label} against each varied hyperparameter"),
+        Figure(
+            "effects",
+            effects_png(effects, view.metric_label),
+            alt=f"{view.metric_label} against each varied hyperparameter",
+        ),
     ]
     rows = tuple(
         (effect.key, level.label, fmt_mean_std(level.summary.mean, level.summary.std, level.summary.n))
@@ -30,8 +33,14 @@ def effects_section(view: SweepView) -> Section:
         for level in effect.levels
     )
     if rows:
-        blocks.append(Table(("key", "value", view.metric_label), rows, numeric=frozenset({2}),
-                            caption="Mean ± std over the other keys"))
+        blocks.append(
+            Table(
+                ("key", "value", view.metric_label),
+                rows,
+                numeric=frozenset({2}),
+                caption="Mean ± std over the other keys",
+            )
+        )
     return _section(*blocks)
 
 

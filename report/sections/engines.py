@@ -26,14 +26,20 @@ def engines_section(session: Session, view: SweepView) -> Section:
     pairs = engine_pairs(view.runs, view.metric, view.varied)
     if not pairs:
         return _section(Note("No config has completed runs with both engines: no paired configs to compare."))
-    blocks: list = [Paragraph(_verdict(pairs, view.metric_label)), _table(pairs[:MAX_ROWS], view.metric_label)]
+    blocks: list = [
+        Paragraph(_verdict(pairs, view.metric_label)),
+        _table(pairs[:MAX_ROWS], view.metric_label),
+    ]
     if len(pairs) > MAX_ROWS:
         blocks.append(Note(f"{len(pairs) - MAX_ROWS} more paired configs are left out of the table."))
     if len(pairs) >= 2:
         blocks.append(
-            Figure("engines-scatter", engine_scatter_png(pairs, view.metric_label),
-                   alt="numpy vs sklearn: mean accuracy and training time per paired config",
-                   caption=f"Every paired config ({len(pairs)}): a point above the diagonal favours scikit-learn")
+            Figure(
+                "engines-scatter",
+                engine_scatter_png(pairs, view.metric_label),
+                alt="numpy vs sklearn: mean accuracy and training time per paired config",
+                caption=f"Every paired config ({len(pairs)}): a point above the diagonal favours scikit-learn",
+            )
         )
     blocks.append(Gallery(tuple(_curves(session, pairs[:MAX_CURVES]))))
     return _section(*blocks)
@@ -64,13 +70,22 @@ def _table(pairs: Sequence[Pair], metric_label: str) -> Table:
             fmt_mean_std(pair.numpy.test_acc.mean, pair.numpy.test_acc.std, pair.numpy.test_acc.n),
             fmt_mean_std(pair.sklearn.test_acc.mean, pair.sklearn.test_acc.std, pair.sklearn.test_acc.n),
             fmt_mean_std(pair.numpy.seconds.mean, pair.numpy.seconds.std, pair.numpy.seconds.n, fmt_seconds),
-            fmt_mean_std(pair.sklearn.seconds.mean, pair.sklearn.seconds.std, pair.sklearn.seconds.n, fmt_seconds),
+            fmt_mean_std(
+                pair.sklearn.seconds.mean, pair.sklearn.seconds.std, pair.sklearn.seconds.n, fmt_seconds
+            ),
         )
         for pair in pairs
     )
     return Table(
-        ("config", f"numpy {metric_label}", f"sklearn {metric_label}", "numpy test acc", "sklearn test acc",
-         "numpy time", "sklearn time"),
+        (
+            "config",
+            f"numpy {metric_label}",
+            f"sklearn {metric_label}",
+            "numpy test acc",
+            "sklearn test acc",
+            "numpy time",
+            "sklearn time",
+        ),
         rows,
         numeric=frozenset(range(1, 7)),
         caption="Paired configs, best first (mean ± std over seeds)",

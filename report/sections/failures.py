@@ -17,8 +17,14 @@ def failures_section(view: SweepView) -> Section:
         return _section(Paragraph("No failed, diverged or cancelled runs."))
     counts = ", ".join(f"{sum(r.status == s for r in failed)} {s}" for s in FAILURE_STATUSES)
     rows = tuple(
-        (str(run.id), run.status, run.engine, fmt_params(run.config, view.varied) or DASH, str(run.attempts),
-         run.error or DASH)
+        (
+            str(run.id),
+            run.status,
+            run.engine,
+            fmt_params(run.config, view.varied) or DASH,
+            str(run.attempts),
+            run.error or DASH,
+        )
         for run in failed[:MAX_ROWS]
     )
     blocks: list = [
@@ -26,7 +32,9 @@ def failures_section(view: SweepView) -> Section:
         Table(("run", "status", "engine", "params", "attempts", "error"), rows, numeric=frozenset({0, 4})),
     ]
     if len(failed) > MAX_ROWS:
-        blocks.append(Note(f"{len(failed) - MAX_ROWS} more are left out; list them with `mnistq runs --where`."))
+        blocks.append(
+            Note(f"{len(failed) - MAX_ROWS} more are left out; list them with `mnistq runs --where`.")
+        )
     return _section(*blocks)
 
 

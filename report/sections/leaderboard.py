@@ -31,7 +31,9 @@ def leaderboard_section(view: SweepView) -> Section:
     )
     blocks: tuple = (table,)
     if view.metric == "test_acc":
-        blocks += (Note("No completed run has a validation split (val_fraction = 0): ranked by test accuracy."),)
+        blocks += (
+            Note("No completed run has a validation split (val_fraction = 0): ranked by test accuracy."),
+        )
     return Section("leaderboard", "Leaderboard", blocks)
 
 

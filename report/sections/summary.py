@@ -23,7 +23,8 @@ def summary_section(view: SweepView) -> Section:
         _best_run_line(view),
         Table(
             ("status", "runs"),
-            tuple((status, str(counts.by_status[status])) for status in STATUSES) + (("total", str(counts.total)),),
+            tuple((status, str(counts.by_status[status])) for status in STATUSES)
+            + (("total", str(counts.total)),),
             numeric=frozenset({1}),
             caption="Runs by status",
         ),
@@ -37,12 +38,19 @@ def summary_section(view: SweepView) -> Section:
                 caption=f"Config of the best run ({view.best.id})",
             )
         )
-    scores = [v for v in (metric_of(run, view.metric) for run in view.completed) if v is not None and math.isfinite(v)]
+    scores = [
+        v
+        for v in (metric_of(run, view.metric) for run in view.completed)
+        if v is not None and math.isfinite(v)
+    ]
     if len(scores) >= 2:
         blocks.append(
-            Figure("summary-distribution", distribution_png(scores, view.metric_label),
-                   alt=f"histogram of {view.metric_label} over {len(scores)} completed runs",
-                   caption=f"{view.metric_label.capitalize()} of the {len(scores)} completed runs")
+            Figure(
+                "summary-distribution",
+                distribution_png(scores, view.metric_label),
+                alt=f"histogram of {view.metric_label} over {len(scores)} completed runs",
+                caption=f"{view.metric_label.capitalize()} of the {len(scores)} completed runs",
+            )
         )
     blocks.append(Paragraph("The sweep spec as submitted:"))
     blocks.append(Code(json.dumps(sweep.spec, indent=2, sort_keys=True, ensure_ascii=False)))

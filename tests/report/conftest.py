@@ -52,7 +52,9 @@ def trained() -> dict[tuple[str, float, int], Trained]:
         for engine in ENGINES:
             for rate in RATES:
                 for seed in SEEDS:
-                    config = TrainConfig.from_dict({**TINY, "engine": engine, "learning_rate": rate, "seed": seed})
+                    config = TrainConfig.from_dict(
+                        {**TINY, "engine": engine, "learning_rate": rate, "seed": seed}
+                    )
                     out[(engine, rate, seed)] = Trained(config, train(config, prepare(config)))
     return out
 
@@ -113,7 +115,11 @@ def store_sweep(
     when `failures`); returns the sweep id. `config_changes` are applied to the stored configs only."""
     changes = config_changes or {}
     configs = [{**t.config.to_dict(), **changes} for t in runs]
-    extra = [{**TINY, "engine": "numpy", "learning_rate": 0.5 + i / 10, "seed": 9} for i in range(3)] if failures else []
+    extra = (
+        [{**TINY, "engine": "numpy", "learning_rate": 0.5 + i / 10, "seed": 9} for i in range(3)]
+        if failures
+        else []
+    )
     extra = [TrainConfig.from_dict(c).to_dict() for c in extra]
     spec = {"name": name, "fixed": TINY, "grid": {"engine": list(ENGINES), "learning_rate": list(RATES)}}
     with session_scope(engine) as session:
@@ -124,26 +130,65 @@ def store_sweep(
             for metrics in t.result.history:
                 upsert_epoch(session, run_id, metrics.to_dict())
             store_artifact(session, run_id, "final", weights_to_npz_bytes(t.result.weights))
-            finish_run(session, run_id, worker=WORKER, status=t.result.status, metrics=final_metrics(t.result),
-                       now=T0 + timedelta(seconds=10 * i + 5))
+            finish_run(
+                session,
+                run_id,
+                worker=WORKER,
+                status=t.result.status,
+                metrics=final_metrics(t.result),
+                now=T0 + timedelta(seconds=10 * i + 5),
+            )
         if failures:
             failed, diverged, cancelled = ids[len(runs) :]
             _claim(session, failed, 20)
             fail_run(session, failed, worker=WORKER, error=HOSTILE_ERROR, final=True, now=T0)
             _claim(session, diverged, 21)
-            upsert_epoch(session, diverged, {"epoch": 1, "train_loss": float("inf"), "train_acc": 0.1,
-                                             "val_loss": float("nan"), "val_acc": 0.1, "seconds": 0.01})
-            finish_run(session, diverged, worker=WORKER, status="diverged", error="loss became inf in epoch 1",
-                       metrics={"train_loss": float("nan"), "train_seconds": 0.01}, now=T0)
+            upsert_epoch(
+                session,
+                diverged,
+                {
+                    "epoch": 1,
+                    "train_loss": float("inf"),
+                    "train_acc": 0.1,
+                    "val_loss": float("nan"),
+                    "val_acc": 0.1,
+                    "seconds": 0.01,
+                },
+            )
+            finish_run(
+                session,
+                diverged,
+                worker=WORKER,
+                status="diverged",
+                error="loss became inf in epoch 1",
+                metrics={"train_loss": float("nan"), "train_seconds": 0.01},
+                now=T0,
+            )
             _claim(session, cancelled, 22)
-            finish_run(session, cancelled, worker=WORKER, status="cancelled", error="cancel requested",
-                       metrics={"train_seconds": 0.0}, now=T0)
+            finish_run(
+                session,
+                cancelled,
+                worker=WORKER,
+                status="cancelled",
+                error="cancel requested",
+                metrics={"train_seconds": 0.0},
+                now=T0,
+            )
     return created.sweep.id
 
 
 def final_metrics(result: TrainResult) -> dict:
     """The run columns finish_run stores, as the worker computes them from a TrainResult."""
-    keys = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss", "train_seconds", "best_epoch")
+    keys = (
+        "train_acc",
+        "train_loss",
+        "val_acc",
+        "val_loss",
+        "test_acc",
+        "test_loss",
+        "train_seconds",
+        "best_epoch",
+    )
     return {key: getattr(result, key) for key in keys}
 
 
@@ -153,8 +198,14 @@ def _new_run(config: dict) -> NewRun:
 
 
 def _claim(session, run_id: int, offset: int) -> None:
-    claimed = claim_run(session, run_id, worker=WORKER, lease_seconds=600, max_attempts=3,
-                        now=T0 + timedelta(seconds=10 * offset))
+    claimed = claim_run(
+        session,
+        run_id,
+        worker=WORKER,
+        lease_seconds=600,
+        max_attempts=3,
+        now=T0 + timedelta(seconds=10 * offset),
+    )
     assert claimed is not None
 
 

@@ -43,8 +43,10 @@ def digit(model: StoredModel) -> tuple[np.ndarray, int, float]:
     test = prepare(model.config).test
     proba = model.probabilities(test.x)
     index = next(i for i in range(len(test)) if proba[i].argmax() == test.y[i] and proba[i].max() > 0.8)
-    return model.denormalize(test.x[index : index + 1].astype(np.float64)).reshape(8, 8), int(test.y[index]), float(
-        proba[index].max()
+    return (
+        model.denormalize(test.x[index : index + 1].astype(np.float64)).reshape(8, 8),
+        int(test.y[index]),
+        float(proba[index].max()),
     )
 
 
@@ -76,7 +78,9 @@ def test_inverted_pgm_with_invert_reads_the_same(page: Page, model, digit, mnist
     pgm = save_digit(raw, tmp_path / "digit.pgm", invert=True)
     assert pgm.read_bytes().startswith(b"P5")
     plain = json.loads(mnistq("predict", str(model.run.id), str(png), "--json", url=page.url).out)
-    inverted = json.loads(mnistq("predict", str(model.run.id), str(pgm), "--invert", "--json", url=page.url).out)
+    inverted = json.loads(
+        mnistq("predict", str(model.run.id), str(pgm), "--invert", "--json", url=page.url).out
+    )
     assert inverted["predictions"][0]["probabilities"] == plain["predictions"][0]["probabilities"]
     assert inverted["predictions"][0]["digit"] == label
 
@@ -89,8 +93,10 @@ def test_test_split_accuracy_equals_the_stored_one(page: Page, mnistq) -> None:
         assert score["test_acc"] == run.test_acc and score["stored_test_acc"] == run.test_acc
         assert (score["run_id"], score["dataset"]) == (run.id, "digits")
     text = mnistq("predict", str(run.id), url=page.url).out
-    assert text == (f"run {run.id}: test accuracy {run.test_acc:.4f} on {score['n_test']} images of digits "
-                    f"(stored at training: {run.test_acc:.4f})\n")
+    assert text == (
+        f"run {run.id}: test accuracy {run.test_acc:.4f} on {score['n_test']} images of digits "
+        f"(stored at training: {run.test_acc:.4f})\n"
+    )
 
 
 def test_an_unreadable_image_fails_before_any_output(page: Page, model, digit, mnistq, tmp_path) -> None:
@@ -121,7 +127,10 @@ def test_a_run_without_final_weights_is_a_user_error(page: Page, mnistq, status)
     (run,) = runs_by_status(page)[status]
     done = mnistq("predict", str(run.id), url=page.url)
     assert (done.code, done.out) == (2, "")
-    assert done.err == f"mnistq: error: run {run.id} has no final weights (status {status}); see `mnistq show {run.id}`\n"
+    assert (
+        done.err
+        == f"mnistq: error: run {run.id} has no final weights (status {status}); see `mnistq show {run.id}`\n"
+    )
 
 
 def test_an_unknown_run_is_a_user_error(page: Page, mnistq) -> None:

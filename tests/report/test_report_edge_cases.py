@@ -99,7 +99,9 @@ def test_latest_is_the_newest_sweep(sqlite_store, sqlite_url, trained, mnistq, t
         ("latest", "mnistq: error: no sweeps in the store yet; submit one with `mnistq submit SPEC`"),
     ],
 )
-def test_bad_sweep_references_are_one_line_errors(sqlite_store, sqlite_url, mnistq, tmp_path, ref, message) -> None:
+def test_bad_sweep_references_are_one_line_errors(
+    sqlite_store, sqlite_url, mnistq, tmp_path, ref, message
+) -> None:
     target = tmp_path / "never.html"
     done = mnistq("report", ref, "-o", str(target), url=sqlite_url)
     assert (done.code, done.err, done.out) == (2, message + "\n", "")
@@ -110,3 +112,12 @@ def test_output_into_a_missing_folder_is_a_user_error(sqlite_store, sqlite_url, 
     sweep_id = store_sweep(sqlite_store, [], name="x", failures=False)
     done = mnistq("report", str(sweep_id), "-o", str(tmp_path / "nope" / "r.html"), url=sqlite_url)
     assert done.code == 2 and "folder" in done.err and "nope" in done.err
+
+
+def test_markdown_output_onto_a_file_is_a_user_error(sqlite_store, sqlite_url, mnistq, tmp_path) -> None:
+    sweep_id = store_sweep(sqlite_store, [], name="x", failures=False)
+    existing = tmp_path / "report.md"
+    existing.write_text("keep me")
+    done = mnistq("report", str(sweep_id), "--format", "md", "-o", str(existing), url=sqlite_url)
+    assert done.code == 2 and "not a folder" in done.err
+    assert existing.read_text() == "keep me"

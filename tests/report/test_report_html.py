@@ -49,9 +49,16 @@ def test_user_text_is_escaped(page: Page) -> None:
 def test_summary_counts_and_best_run(page: Page) -> None:
     summary = section(page.html, "summary")
     counts = dict(rows(summary)[:7])
-    assert counts == {"queued": "0", "running": "0", "completed": "8", "failed": "1", "diverged": "1",
-                      "cancelled": "1", "total": "11"}
-    assert "Best run: run " in summary and '&quot;grid&quot;' in summary  # the spec, as escaped JSON
+    assert counts == {
+        "queued": "0",
+        "running": "0",
+        "completed": "8",
+        "failed": "1",
+        "diverged": "1",
+        "cancelled": "1",
+        "total": "11",
+    }
+    assert "Best run: run " in summary and "&quot;grid&quot;" in summary  # the spec, as escaped JSON
 
 
 def test_leaderboard_ranks_completed_runs_by_val_accuracy(page: Page) -> None:

@@ -45,11 +45,15 @@ def test_table_cells_cannot_break_the_table_and_code_fences_hold() -> None:
         title="t",
         subtitle="s",
         sections=(
-            Section("one", "One", (
-                Table(("a", "b"), (("x | y", "1"),)),
-                Code("```\n<script>\n```"),
-                Paragraph("# not a heading"),
-            )),
+            Section(
+                "one",
+                "One",
+                (
+                    Table(("a", "b"), (("x | y", "1"),)),
+                    Code("```\n<script>\n```"),
+                    Paragraph("# not a heading"),
+                ),
+            ),
         ),
     )
     text, files = render_markdown(document)
