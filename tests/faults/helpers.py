@@ -38,11 +38,13 @@ def free_port() -> int:
 
 
 def spec_file(tmp_path: Path, name: str, grid: str, *, epochs: int, hidden: str = "[64]") -> Path:
-    """A sweep of mnist-5k numpy runs; `grid` is the TOML body of [grid], e.g. 'seed = [0, 1]'."""
+    """A sweep of mnist-5k numpy runs (learning rate 0.05 unless the grid varies it); `grid` is the TOML body of
+    [grid], e.g. 'seed = [0, 1]'."""
     path = tmp_path / f"{name}.toml"
+    rate = "" if "learning_rate" in grid else "learning_rate = 0.05\n"
     path.write_text(
         f'name = "{name}"\n[fixed]\nengine = "numpy"\ndataset = "mnist-5k"\nepochs = {epochs}\n'
-        f"hidden = {hidden}\nlearning_rate = 0.05\n[grid]\n{grid}\n"
+        f"hidden = {hidden}\n{rate}[grid]\n{grid}\n"
     )
     return path
 
