@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from report.pairs import Pair
 from report.plots.style import figure, png
+
+SECONDS = FuncFormatter(lambda value, _position: f"{value:g}")
 
 
 def engine_scatter_png(pairs: Sequence[Pair], metric_label: str) -> bytes:
@@ -40,3 +43,6 @@ def _scatter(ax, points: list[tuple[float | None, float | None]], *, log: bool) 
     if log:
         ax.set_xscale("log")
         ax.set_yscale("log")
+        for axis in (ax.xaxis, ax.yaxis):  # "8 s", not "8×10^0"
+            axis.set_major_formatter(SECONDS)
+            axis.set_minor_formatter(SECONDS)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from threadpoolctl import threadpool_limits
 
 from db import NewRun, dispose_engines, open_store, session_scope
+from db.models import RUN_METRICS
 from db.queries import claim_run, create_sweep, fail_run, finish_run, store_artifact, upsert_epoch
 from model.config import TrainConfig
 from model.data.prepare import prepare
@@ -179,16 +180,7 @@ def store_sweep(
 
 def final_metrics(result: TrainResult) -> dict:
     """The run columns finish_run stores, as the worker computes them from a TrainResult."""
-    keys = (
-        "train_acc",
-        "train_loss",
-        "val_acc",
-        "val_loss",
-        "test_acc",
-        "test_loss",
-        "train_seconds",
-        "best_epoch",
-    )
+    keys = (*RUN_METRICS, "best_epoch")
     return {key: getattr(result, key) for key in keys}
 
 
