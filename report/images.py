@@ -18,8 +18,8 @@ def read_digit(
 ) -> np.ndarray:
     """(rows * cols,) float64 raw pixels in 0..`pixel_max`, following MNIST's convention (white digit on black).
 
-    The image is converted to grayscale and resized to `image_shape` (rows, cols); `invert` flips a dark
-    digit on a light background first. ReportError (one line naming the file) for anything unreadable.
+    The image is converted to grayscale (transparent areas shown on white, as a viewer shows them) and
+    resized to `image_shape` (rows, cols); `invert` flips a dark digit on a light background first. ReportError (one line naming the file) for anything unreadable.
     """
     rows, cols = image_shape
     try:
@@ -28,7 +28,7 @@ def read_digit(
                 raise ReportError(
                     f"{path}: {image.width}x{image.height} pixels is too large for a digit image"
                 )
-            gray = image.convert("L")
+            gray = _on_white(image).convert("L")
             shrinking = gray.width >= cols and gray.height >= rows
             resample = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
             pixels = np.asarray(gray.resize((cols, rows), resample), dtype=np.float64) / 255.0
@@ -40,3 +40,11 @@ def read_digit(
     if invert:
         pixels = 1.0 - pixels
     return pixels.reshape(-1) * pixel_max
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """An image with transparency flattened onto a white background; others unchanged."""
+    if "A" not in image.getbands() and "transparency" not in image.info:
+        return image
+    rgba = image.convert("RGBA")
+    return Image.alpha_composite(Image.new("RGBA", rgba.size, "white"), rgba)

@@ -136,3 +136,25 @@ def test_a_run_without_final_weights_is_a_user_error(page: Page, mnistq, status)
 def test_an_unknown_run_is_a_user_error(page: Page, mnistq) -> None:
     done = mnistq("predict", "999", url=page.url)
     assert (done.code, done.err) == (2, "mnistq: error: no run 999; see `mnistq runs`\n")
+
+
+def test_a_transparent_drawing_is_read_as_shown_on_white(page: Page, model, digit, mnistq, tmp_path) -> None:
+    """Drawing apps save black ink on a transparent background: with --invert it reads like the plain PNG."""
+    raw, label, _ = digit
+    ink = np.clip(np.rint(raw * 255 / 16), 0, 255).astype(np.uint8)
+    rgba = np.zeros((8, 8, 4), dtype=np.uint8)  # black, with the ink as opacity
+    rgba[..., 3] = ink
+    drawing = tmp_path / "drawing.png"
+    Image.fromarray(rgba, mode="RGBA").resize((64, 64), Image.Resampling.NEAREST).save(drawing)
+    plain = json.loads(
+        mnistq(
+            "predict", str(model.run.id), str(save_digit(raw, tmp_path / "d.png")), "--json", url=page.url
+        ).out
+    )
+    drawn = json.loads(
+        mnistq("predict", str(model.run.id), str(drawing), "--invert", "--json", url=page.url).out
+    )
+    assert drawn["predictions"][0]["digit"] == label
+    assert drawn["predictions"][0]["probabilities"] == pytest.approx(
+        plain["predictions"][0]["probabilities"], abs=1e-6
+    )
