@@ -13,6 +13,8 @@ Grammar (keywords and, or, not, in are case-insensitive; `not` binds tighter tha
     OP         := "=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">="
     value      := NUMBER | "-" NUMBER | STRING       (1, 0.5, 1e-3; 'text' or "text")
 
+A string cannot contain its own quote character: write "it's" or 'say "hi"'.
+
 User text never becomes SQL: fields map to known columns and values become bound parameters. A comparison
 with a missing value (None) or NaN never matches, neither does its `not`: that is SQL's NULL logic, so
 `val_loss < 1` and `not val_loss < 1` both skip a diverged run. `sweep_id` matches any sweep a run belongs to.

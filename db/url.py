@@ -48,7 +48,7 @@ def parse_url(raw: str) -> URL:
     return parsed
 
 
-_USERINFO = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@]*):[^@/]*@")
+_USERINFO = re.compile(r"(?P<user>[^\s:/@]*):[^\s/@]*@")
 
 
 def mask_url(url: str | URL) -> str:
@@ -58,7 +58,7 @@ def mask_url(url: str | URL) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # not a URL SQLAlchemy understands: mask any user:password@ by hand
-        return _USERINFO.sub(r"\g<scheme>\g<user>:***@", url)
+        return _USERINFO.sub(r"\g<user>:***@", url)
 
 
 def describe_location(url: URL) -> str:

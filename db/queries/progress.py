@@ -63,7 +63,11 @@ def release_runs(session: Session, *, workers: Sequence[str], max_attempts: int)
 
 
 def unclaimed_queued(
-    session: Session, *, idle_seconds: float, engines: Sequence[str] | None = None, now: datetime | None = None
+    session: Session,
+    *,
+    idle_seconds: float,
+    engines: Sequence[str] | None = None,
+    now: datetime | None = None,
 ) -> list[tuple[int, str]]:
     """(run id, engine) of queued runs that no worker has claimed for `idle_seconds`: neither since they were
     created nor since their last claim (a requeued run), optionally only on `engines`. In queue mode these

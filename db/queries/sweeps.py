@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
@@ -32,7 +33,7 @@ def sweep_run_ids(session: Session, sweep_id: int, *, statuses: Sequence[str] | 
     return list(session.execute(statement.order_by(Run.id)).scalars())
 
 
-def cancel_sweep(session: Session, sweep_id: int) -> SweepCancelled:
+def cancel_sweep(session: Session, sweep_id: int, *, now: datetime | None = None) -> SweepCancelled:
     """Cancel sweep `sweep_id`: its queued runs become cancelled, its running ones get `cancel_requested`
     (their worker stops at the next epoch). A run that another, uncancelled sweep also asked for is left
     alone: it is still wanted."""
@@ -52,7 +53,9 @@ def cancel_sweep(session: Session, sweep_id: int) -> SweepCancelled:
         statement = update(RUN_TABLE).where(*ours, Run.status == current).values(**values).returning(Run.id)
         return tuple(sorted(session.execute(statement).scalars()))
 
-    cancelled = move(QUEUED, status=CANCELLED, finished_at=utcnow(), error="cancelled before it started")
+    cancelled = move(
+        QUEUED, status=CANCELLED, finished_at=now or utcnow(), error="cancelled before it started"
+    )
     requested = move(RUNNING, cancel_requested=True)
     return SweepCancelled(cancelled_ids=cancelled, cancel_requested_ids=requested)
 

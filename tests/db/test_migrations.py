@@ -1,0 +1,136 @@
+"""Schema versions: empty -> newest, 0001 with data -> newest, the models match the migrations, and
+commands refuse a database at another revision."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner
+from sqlalchemy import inspect, text
+
+from db.cli import db as db_cli
+from db.engine import create_store_engine, session_scope
+from db.errors import SchemaError
+from db.migrate import head_revision, upgrade
+from db.models import Base
+from db.queries import claim_run, get_run, get_sweep, list_runs
+from db.store import dispose_engines, open_store
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = create_store_engine(db_url)
+    yield engine
+    engine.dispose()
+    dispose_engines()
+
+
+def revision_of(engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def test_upgrade_from_empty_creates_the_schema_the_models_describe(engine):
+    assert upgrade(engine) == (None, head_revision())
+    with engine.connect() as connection:
+        diff = compare_metadata(
+            MigrationContext.configure(connection, opts={"compare_type": True}), Base.metadata
+        )
+        tables = set(inspect(connection).get_table_names())
+    assert diff == []
+    assert {"sweeps", "sweep_runs", "runs", "epoch_metrics", "artifacts"} <= tables
+    assert upgrade(engine) == (head_revision(), head_revision())  # again: a no-op
+
+
+def _insert_rev1_data(engine) -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO sweeps (id, name, spec, created_at) VALUES (1, 'old', '{\"grid\": {}}', :now)"),
+            {"now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO runs (id, sweep_id, engine, config, config_hash, created_at, status, attempts, "
+                "nan_mask, learning_rate, val_acc) VALUES (7, 1, 'numpy', '{\"seed\": 1}', :hash, :now, "
+                "'queued', 0, 0, 0.1, 0.93)"
+            ),
+            {"hash": "a" * 64, "now": now},
+        )
+        connection.execute(text("INSERT INTO sweep_runs (sweep_id, run_id) VALUES (1, 7)"))
+
+
+def test_upgrade_from_revision_0001_keeps_the_data_and_adds_the_new_columns(engine, db_url):
+    upgrade(engine, "0001")
+    assert revision_of(engine) == "0001"
+    _insert_rev1_data(engine)
+
+    assert upgrade(engine) == ("0001", head_revision())
+
+    with session_scope(open_store(db_url)) as session:
+        run = get_run(session, 7)
+        assert (run.config, run.learning_rate, run.val_acc, run.cancel_requested) == (
+            {"seed": 1},
+            0.1,
+            0.93,
+            False,
+        )
+        assert get_sweep(session, 1).cancelled is False
+        assert [r.id for r in list_runs(session, sweep_id=1)] == [7]
+        assert claim_run(session, 7, worker="w", lease_seconds=60, max_attempts=3) is not None
+    with engine.connect() as connection:
+        indexes = {ix["name"] for ix in inspect(connection).get_indexes("runs")}
+    assert "ix_runs_status_heartbeat_at" in indexes and "ix_runs_status" not in indexes
+
+
+def test_commands_refuse_an_older_schema(engine, db_url):
+    upgrade(engine, "0001")
+    with pytest.raises(SchemaError, match=r"revision 0001, this mnistq needs 0002: run `mnistq db upgrade`"):
+        open_store(db_url)
+    assert revision_of(engine) == "0001"  # never migrated implicitly
+
+
+def test_commands_refuse_a_newer_schema(engine, db_url):
+    upgrade(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(SchemaError, match="revision 9999, newer than this mnistq knows .* upgrade mnistq"):
+        open_store(db_url)
+    with pytest.raises(SchemaError, match="newer"):
+        upgrade(engine)
+
+
+def test_a_foreign_database_is_neither_used_nor_migrated(engine, db_url):
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE something_else (x INTEGER)"))
+    with pytest.raises(SchemaError, match="holds tables but no mnistq schema version"):
+        open_store(db_url)
+    with pytest.raises(SchemaError, match="holds tables"):
+        upgrade(engine)
+
+
+def test_open_store_creates_an_empty_database(db_url):
+    engine = open_store(db_url)
+    try:
+        assert revision_of(engine) == head_revision()
+    finally:
+        dispose_engines()
+
+
+def test_cli_upgrade_and_current(engine, db_url, monkeypatch):
+    upgrade(engine, "0001")
+    monkeypatch.setenv("MNISTQ_DATABASE_URL", db_url)
+    runner = CliRunner()
+    before = runner.invoke(db_cli, ["current"])
+    assert (
+        before.exit_code == 0
+        and "schema revision 0001, newest is 0002: run `mnistq db upgrade`" in before.output
+    )
+    result = runner.invoke(db_cli, ["upgrade"])
+    assert result.exit_code == 0, result.output
+    assert "schema upgraded from 0001 to 0002" in result.output
+    assert "schema revision 0002 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
+    assert "password" not in result.output
