@@ -1,0 +1,174 @@
+"""The recovery machinery in isolation (fast): worker names, retried writes, idempotent write paths, outages
+that outlast the retries, queued runs nobody claimed, and the reaper's re-sending rule."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import socket
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+import worker.execute as worker_execute
+from db import open_store, session_scope
+from db.models import Run
+from db.queries import claim_run, get_artifact, get_run, release_runs, run_history, unclaimed_queued
+from db.types import utcnow
+from scheduler.queue import make_sender
+from scheduler.reaper import ReaperSettings, reap_once
+from scheduler.spec import load_spec
+from scheduler.submit import store_sweep
+from worker.execute import execute_run
+from worker.identity import holder_is_dead, worker_name
+from worker.retry import retry_db
+
+from ..queue.helpers import ROOT, wait_until
+from .helpers import spec_file
+
+
+def _outage() -> OperationalError:
+    return OperationalError("UPDATE runs ...", {}, ConnectionError("server closed the connection unexpectedly"))
+
+
+def _sweep(tmp_path: Path, url: str, grid: str = "seed = [0, 1]") -> list[int]:
+    spec = spec_file(tmp_path, "units", grid, epochs=2, hidden="[8]").read_text().replace("mnist-5k", "digits")
+    path = tmp_path / "units-digits.toml"
+    path.write_text(spec)
+    with session_scope(open_store(url)) as session:
+        return [run_id for run_id, _ in store_sweep(session, load_spec(path)).to_train]
+
+
+def _dead_pid() -> int:
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+
+
+def test_worker_host_override_defines_this_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = _dead_pid()
+    assert holder_is_dead(f"{socket.gethostname()}:{dead}")
+    monkeypatch.setenv("MNISTQ_WORKER_HOST", "node-7")
+    assert worker_name().startswith("node-7:")
+    assert holder_is_dead(f"node-7:{dead}")
+    assert not holder_is_dead(f"{socket.gethostname()}:{dead}")  # now another host's: only its lease can tell
+
+
+def test_retry_db_backs_off_on_outages_only_and_gives_up() -> None:
+    slept: list[float] = []
+    calls = iter([_outage(), _outage(), "done"])
+
+    def flaky() -> str:
+        outcome = next(calls)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    assert retry_db(flaky, what="test", sleep=slept.append) == "done"
+    assert slept == [0.2, 0.4]
+    with pytest.raises(IntegrityError):  # a bug or a constraint: never retried
+        retry_db(lambda: (_ for _ in ()).throw(IntegrityError("INSERT", {}, Exception("dup"))), what="t", sleep=slept.append)
+    assert slept == [0.2, 0.4]
+    with pytest.raises(OperationalError):
+        retry_db(lambda: (_ for _ in ()).throw(_outage()), what="t", give_up_after=1.0, sleep=slept.append)
+    assert slept == [0.2, 0.4, 0.2, 0.4, 0.8]  # (the clock stands still) the next wait, 1.6 s, would pass 1 s
+
+
+def test_every_write_of_a_run_is_safe_to_repeat_after_it_committed(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit can succeed while its acknowledgement is lost with the connection; retry_db then runs the
+    write again. Here every write (claim, checkpoint load, epochs, result) runs twice in a row."""
+    (run_id, _) = _sweep(tmp_path, sqlite_url)
+
+    def twice(write, *, what):
+        write()
+        return write()
+
+    monkeypatch.setattr(worker_execute, "retry_db", twice)
+    assert execute_run(run_id, engine=open_store(sqlite_url)) == "completed"
+    with session_scope(open_store(sqlite_url)) as session:
+        run = get_run(session, run_id)
+        assert (run.status, run.attempts) == ("completed", 1)
+        assert [h.epoch for h in run_history(session, run_id)] == [1, 2]
+        assert get_artifact(session, run_id, "final") is not None and get_artifact(session, run_id, "checkpoint") is None
+
+
+def test_an_outage_longer_than_the_retries_leaves_the_run_to_its_lease(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (run_id, _) = _sweep(tmp_path, sqlite_url)
+
+    def down(*_args, **_kwargs):
+        raise _outage()
+
+    monkeypatch.setattr(worker_execute, "upsert_epoch", down)
+    monkeypatch.setattr(worker_execute, "retry_db", functools.partial(retry_db, give_up_after=0.5, sleep=lambda _: None))
+    with pytest.raises(OperationalError):
+        execute_run(run_id, engine=open_store(sqlite_url))
+    with session_scope(open_store(sqlite_url)) as session:
+        run = get_run(session, run_id)
+    assert (run.status, run.attempts, run.error) == ("running", 1, None)  # not failed: the reaper requeues it
+
+
+def test_unclaimed_queued_runs(tmp_path: Path, db_url: str) -> None:
+    fresh, requeued, cancelling = _sweep(tmp_path, db_url, "seed = [0, 1, 2]")
+    engine = open_store(db_url)
+    later = utcnow() + timedelta(seconds=60)
+    with session_scope(engine) as session:
+        assert unclaimed_queued(session, idle_seconds=30) == []  # created just now
+        assert [r for r, _ in unclaimed_queued(session, idle_seconds=30, now=later)] == [fresh, requeued, cancelling]
+        assert unclaimed_queued(session, idle_seconds=30, engines=["sklearn"], now=later) == []
+        claim_run(session, requeued, worker="w:1", lease_seconds=60, max_attempts=3, now=later)
+        release_runs(session, workers=["w:1"], max_attempts=3)  # queued again, last claimed at `later`
+        session.execute(update(Run).where(Run.id == cancelling).values(cancel_requested=True))
+        assert unclaimed_queued(session, idle_seconds=30, now=later) == [(fresh, "numpy")]
+        assert [r for r, _ in unclaimed_queued(session, idle_seconds=30, now=later + timedelta(seconds=31))] == [
+            fresh, requeued,
+        ]
+
+
+def test_the_reaper_resends_lost_runs_only_on_an_empty_queue(tmp_path: Path, sqlite_url: str, redis_url: str) -> None:
+    run_ids = _sweep(tmp_path, sqlite_url)
+    broker, sender = redis.Redis.from_url(redis_url), make_sender(redis_url)
+    settings = ReaperSettings.from_env({"MNISTQ_RESEND_SECONDS": "0.1", "MNISTQ_LEASE_SECONDS": "60"})
+    engine = open_store(sqlite_url)
+    wait_until(lambda: len(unclaimed_queued_now(engine, 0.1)) == 2, 5, "the runs to wait 0.1 s")
+
+    broker.lpush("numpy", "a message for someone else")
+    assert reap_once(engine, sender, settings).resent == ()  # a backlog: their messages may be in it
+    broker.delete("numpy")
+    assert reap_once(engine, sender, settings).resent == tuple(run_ids)
+    sent = [json.loads(m)["headers"]["argsrepr"] for m in broker.lrange("numpy", 0, -1)]
+    assert sorted(sent) == sorted(f"[{r}]" for r in run_ids)
+    assert reap_once(engine, sender, settings).resent == ()  # not again while those wait in the queue
+
+
+def unclaimed_queued_now(engine, idle_seconds: float) -> list:
+    with session_scope(engine) as session:
+        return unclaimed_queued(session, idle_seconds=idle_seconds)
+
+
+@pytest.mark.slow
+def test_the_scheduler_service_survives_failed_passes_and_masks_secrets(sqlite_url: str, tmp_path: Path) -> None:
+    env = {"MNISTQ_BROKER_URL": "redis://:hunter2-secret@127.0.0.1:1/0", "MNISTQ_DATABASE_URL": sqlite_url}
+    log = tmp_path / "scheduler.log"
+    with log.open("wb") as handle:
+        service = subprocess.Popen(
+            [sys.executable, "-m", "scheduler.cli", "scheduler", "--interval", "0.2"],
+            env={**os.environ, **env}, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until(lambda: log.read_text().count("pass failed") >= 2, 60, "two failed passes")
+        assert service.poll() is None  # still serving
+    finally:
+        service.kill()
+        service.wait()
+    text = log.read_text()
+    assert "hunter2-secret" not in text and "Traceback" not in text
+    assert "mnistq scheduler: pass failed (" in text and "; next in 0.2 s" in text
