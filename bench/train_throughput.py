@@ -10,7 +10,8 @@ batch. The GEMM floor performs only the matrix products one training step needs,
 A_{l-1} @ W_l, weight gradients A_{l-1}^T @ delta_l, input gradients delta_l @ W_l^T (not for the first layer, which
 no engine computes). Each figure is the median of `--repeats` timings of `--epochs` epochs, after one warm-up
 epoch, with the engines interleaved within each repeat so that load from other processes hits all of them alike.
-BLAS threads (threadpoolctl) and torch threads are both set to `--threads`.
+BLAS threads (threadpoolctl) and torch threads are both set to `--threads`. On a shared machine, `--threads 1
+--clock cpu` times each engine by its own CPU time, which other processes' load barely affects.
 """
 
 from __future__ import annotations
@@ -167,17 +168,19 @@ def wait_for_idle(timeout: float, needed: int = 3, threshold: float = 0.9) -> st
     return f"machine still busy after waiting {timeout:.0f} s: figures include other processes' load"
 
 
-def measure(engines: dict[str, Epoch], n_samples: int, repeats: int, epochs: int) -> dict[str, list[float]]:
+def measure(
+    engines: dict[str, Epoch], n_samples: int, repeats: int, epochs: int, clock: Callable[[], float]
+) -> dict[str, list[float]]:
     """samples/s of each engine, `repeats` times, engines interleaved; one untimed warm-up epoch each."""
     for run in engines.values():
         run()
     rates: dict[str, list[float]] = {name: [] for name in engines}
     for _ in range(repeats):
         for name, run in engines.items():
-            start = time.perf_counter()
+            start = clock()
             for _ in range(epochs):
                 run()
-            rates[name].append(n_samples * epochs / (time.perf_counter() - start))
+            rates[name].append(n_samples * epochs / (clock() - start))
     return rates
 
 
@@ -193,7 +196,7 @@ def report(shape: Shape, data: PreparedData, rates: dict[str, list[float]]) -> N
         ratio = medians["numpy"] / medians[other]
         target = TARGETS[shape.name].get(other)
         verdict = "" if target is None else f"  (target >= {target:g}: {'met' if ratio >= target else 'NOT met'})"
-        print(f"  numpy / {other:<8}{ratio:6.2f}x{verdict}")
+        print(f"  numpy / {other:<8}{ratio:7.3f}x{verdict}")
 
 
 def accuracy_line(config: dict[str, object]) -> str:
@@ -210,6 +213,13 @@ def main() -> None:
     parser.add_argument("--shapes", default="A,B", help="which configs to time (default A,B)")
     parser.add_argument("--no-accuracy", action="store_true", help="skip the accuracy runs")
     parser.add_argument("--wait-idle", type=float, default=0, help="wait up to this many seconds for idle CPUs")
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "cpu"),
+        default="wall",
+        help="wall time (default), or this process's CPU time: immune to other processes' load, but only "
+        "meaningful with --threads 1 (with more threads it also counts BLAS threads spinning)",
+    )
     args = parser.parse_args()
 
     data = prepare(TrainConfig(dataset="mnist-5k", dtype="float32"))
@@ -217,8 +227,9 @@ def main() -> None:
     print(f"mnistq training throughput, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {blas}, {_torch_version()}")
     if args.wait_idle > 0:
         print(wait_for_idle(args.wait_idle))
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     for threads in (int(t) for t in args.threads.split(",")):
-        print(f"\n=== {threads} thread(s); load average before: {_load()}")
+        print(f"\n=== {threads} thread(s), {args.clock} clock; load average before: {_load()}")
         with threadpool_limits(limits=threads):
             _set_torch_threads(threads)
             for shape in (s for s in SHAPES if s.name in args.shapes.split(",")):
@@ -227,7 +238,8 @@ def main() -> None:
                 if torch_epoch is not None:
                     engines["torch"] = torch_epoch
                 engines["floor"] = gemm_floor(shape, data)
-                report(shape, data, measure(engines, len(data.train), args.repeats, args.epochs))
+                rates = measure(engines, len(data.train), args.repeats, args.epochs, clock)
+                report(shape, data, rates)
         print(f"load average after: {_load()}")
     if not args.no_accuracy:
         with threadpool_limits(limits=int(args.threads.split(",")[0])):
