@@ -36,7 +36,7 @@ def create_store_engine(url: str | URL) -> Engine:
     return create_engine(
         parsed,
         pool_pre_ping=True,  # long-lived workers survive a database restart
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S},
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": "-c TimeZone=UTC"},
         json_serializer=_json_dumps,
     )
 

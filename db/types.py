@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -38,6 +38,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], datetime | None] | None:
+        """The cheapest conversion per backend (listings convert thousands of these): none on PostgreSQL,
+        whose connections run in UTC (db.engine), so psycopg already returns aware UTC datetimes."""
+        if dialect.name == "postgresql":
+            return None
+        if dialect.name != "sqlite":
+            return lambda value: self.process_result_value(value, dialect)
+
+        def from_sqlite(value: str | None) -> datetime | None:  # SQLite keeps 'YYYY-MM-DD HH:MM:SS.ffffff'
+            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+
+        return from_sqlite
 
 
 def utcnow() -> datetime:
@@ -66,6 +79,6 @@ class NanMask:
         out[self.column] = mask
         return out
 
-    def decode(self, values: Mapping[str, Any], mask: int) -> dict[str, float | None]:
-        """The fields' Python values: None where NULL, NaN where the mask bit is set."""
-        return {name: math.nan if (mask >> bit) & 1 else values[name] for bit, name in enumerate(self.fields)}
+    def nans(self, mask: int) -> dict[str, float]:
+        """{field: NaN} for the fields whose bit is set in `mask` (their stored value is NULL)."""
+        return {name: math.nan for bit, name in enumerate(self.fields) if (mask >> bit) & 1}

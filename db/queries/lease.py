@@ -16,14 +16,14 @@ import math
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, or_, update
+from sqlalchemy import and_, bindparam, case, or_, update
 from sqlalchemy.orm import Session
 
 from db.models import RUN_METRICS, RUN_NANS, Run
-from db.queries.rows import RUN_TABLE, run_record
+from db.queries.rows import RUN_COLUMNS, RUN_TABLE, run_record
 from db.records import Reaped, RunControl, RunRecord
 from db.status import CANCELLED, FAILED, FINISH_STATUSES, QUEUED, RUNNING
-from db.types import utcnow
+from db.types import UTCDateTime, utcnow
 
 
 def claim_run(
@@ -57,22 +57,26 @@ def claim_run(
             started_at=now,
             finished_at=None,
         )
-        .returning(*RUN_TABLE.c)
+        .returning(*RUN_COLUMNS)
     )
-    row = session.execute(statement).mappings().first()
+    row = session.execute(statement).first()
     return None if row is None else run_record(row)
+
+
+# built once: the worker runs this every epoch
+_HEARTBEAT = (
+    update(RUN_TABLE)
+    .where(Run.id == bindparam("hb_run_id"), Run.worker == bindparam("hb_worker"), Run.status == RUNNING)
+    .values(heartbeat_at=bindparam("hb_now", type_=UTCDateTime))
+    .returning(Run.cancel_requested)
+)
 
 
 def heartbeat(session: Session, run_id: int, worker: str, *, now: datetime | None = None) -> RunControl:
     """Renew `worker`'s lease on `run_id`. Call it every epoch, in the same transaction as the epoch write:
     stop training when `holds_lease` is False (the run was taken over) or `cancel_requested` is True."""
-    statement = (
-        update(RUN_TABLE)
-        .where(Run.id == run_id, Run.worker == worker, Run.status == RUNNING)
-        .values(heartbeat_at=now or utcnow())
-        .returning(Run.cancel_requested)
-    )
-    cancel_requested = session.execute(statement).scalar()
+    params = {"hb_run_id": run_id, "hb_worker": worker, "hb_now": now or utcnow()}
+    cancel_requested = session.execute(_HEARTBEAT, params).scalar()
     return RunControl(holds_lease=cancel_requested is not None, cancel_requested=bool(cancel_requested))
 
 

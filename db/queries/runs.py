@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from db.errors import UserError
 from db.filters import parse_order, parse_where
 from db.models import Run, SweepRun
-from db.queries.rows import get_sweep, run_record, select_runs
+from db.queries.rows import core_rows, get_sweep, run_record, select_runs
 from db.records import RunRecord
 from db.status import COMPLETED
 
@@ -42,7 +42,7 @@ def list_runs(
     """
     statement = _filtered(select_runs(), session, sweep_id, where)
     statement = statement.order_by(*parse_order(order_by), Run.id).offset(offset).limit(limit)
-    return [run_record(row) for row in session.execute(statement).mappings()]
+    return [run_record(row) for row in core_rows(session, statement).all()]
 
 
 def count_runs(session: Session, *, sweep_id: int | None = None, where: str | None = None) -> int:
@@ -65,7 +65,7 @@ def leaderboard(session: Session, sweep_id: int, k: int = 20, metric: str = "val
         .order_by(column.desc() if RANKING_METRICS[metric] else column.asc(), Run.id)
         .limit(k)
     )
-    return [run_record(row) for row in session.execute(statement).mappings()]
+    return [run_record(row) for row in core_rows(session, statement).all()]
 
 
 def _filtered(
