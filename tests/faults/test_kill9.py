@@ -4,9 +4,12 @@ and ends with the weights and learning curve of a run that was never interrupted
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +19,7 @@ from db import open_store, session_scope
 from db.queries import load_artifact, sweep_run_ids
 from model.weights_io import weights_from_npz_bytes
 
-from ..queue.helpers import mnistq_json, wait_until
+from ..queue.helpers import ROOT, mnistq_json, wait_until
 from .helpers import Store, running, spec_file, start_celery, wait_ready
 
 pytestmark = pytest.mark.slow
@@ -24,14 +27,24 @@ pytestmark = pytest.mark.slow
 EPOCHS = 14
 
 
-def _uninterrupted(spec: Path, tmp_path: Path) -> tuple[dict[str, np.ndarray], list[tuple]]:
-    """The same config trained without interruption by `mnistq submit` in local mode (one process, the
-    same BLAS thread count as a one-process Celery worker): its final weights and learning curve."""
-    url = f"sqlite:///{tmp_path / 'reference.db'}"
-    out = mnistq_json("submit", str(spec), "--workers", "1", "--json", env={"MNISTQ_DATABASE_URL": url})
-    assert out["counts"]["completed"] == 1
+def _start_uninterrupted(spec: Path, url: str) -> subprocess.Popen[str]:
+    """The same config trained without interruption by `mnistq submit` in local mode (one process, the same
+    BLAS thread count as a one-process Celery worker), in the background while the fault plays out."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "scheduler.cli", "submit", str(spec), "--workers", "1", "--json"],
+        env={**os.environ, "MNISTQ_DATABASE_URL": url}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, start_new_session=True,
+    )
+
+
+def _uninterrupted(process: subprocess.Popen[str], url: str) -> tuple[dict[str, np.ndarray], list[tuple]]:
+    """Its final weights and learning curve."""
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err
+    summary = json.loads(out)
+    assert summary["counts"]["completed"] == 1
     with session_scope(open_store(url)) as session:
-        (run_id,) = sweep_run_ids(session, out["sweep_id"])
+        (run_id,) = sweep_run_ids(session, summary["sweep_id"])
         weights = weights_from_npz_bytes(load_artifact(session, run_id))
     return weights, [_curve(h) for h in Store(url).epochs(run_id)]
 
@@ -44,10 +57,12 @@ def test_killed_run_resumes_from_its_checkpoint_and_ends_bitwise_equal(
     fault_env: dict[str, str], tmp_path: Path
 ) -> None:
     spec = spec_file(tmp_path, "kill9", "seed = [7]", epochs=EPOCHS)
+    reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
+    reference = _start_uninterrupted(spec, reference_url)
     store = Store(fault_env["MNISTQ_DATABASE_URL"])
     log = tmp_path / "worker.log"
     worker = start_celery("k9", fault_env, log)
-    with running(worker):
+    with running(worker, reference):
         wait_ready(log)
         out = mnistq_json("submit", str(spec), "--json", env=fault_env)
         (run_id,) = [r.id for r in store.runs(out["sweep_id"])]
@@ -57,6 +72,7 @@ def test_killed_run_resumes_from_its_checkpoint_and_ends_bitwise_equal(
         assert victim.status == "running" and len(before) < EPOCHS
         os.kill(int(victim.worker.rsplit(":", 1)[1]), signal.SIGKILL)
         wait_until(lambda: store.run(run_id).status == "completed", 120, "the run to complete")
+        expected_weights, expected_curve = _uninterrupted(reference, reference_url)
 
     run = store.run(run_id)
     assert run.attempts == 2 and run.worker != victim.worker and run.error is None
@@ -67,7 +83,6 @@ def test_killed_run_resumes_from_its_checkpoint_and_ends_bitwise_equal(
     kept = [h for h in before if h.epoch <= resumed[0]]
     assert len(kept) >= 2 and after[: len(kept)] == kept  # epochs up to the checkpoint were not trained again
 
-    expected_weights, expected_curve = _uninterrupted(spec, tmp_path)
     with session_scope(store.engine) as session:
         weights = weights_from_npz_bytes(load_artifact(session, run_id))
     assert [_curve(h) for h in after] == expected_curve
