@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from sqlalchemy.engine import Engine
 
 from db.engine import connect, create_store_engine
 from db.migrate import known_revisions, schema_state, upgrade
-from db.url import ENV_VAR, database_url, mask_url
+from db.url import ENV_VAR, database_url, mask_url, parse_url
 
 URL_OPTION = click.option(
     "--url",
@@ -27,6 +28,14 @@ def _engine(url: str | None) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def _missing_sqlite_file(url: str | None) -> str | None:
+    """The URL of a SQLite file that does not exist (connecting would create it), else None."""
+    parsed = parse_url(database_url(url))
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return None if Path(parsed.database).exists() else mask_url(parsed)
 
 
 @click.group("db")
@@ -51,6 +60,12 @@ def upgrade_command(url: str | None) -> None:
 @URL_OPTION
 def current_command(url: str | None) -> None:
     """Show the schema revision and whether it is the newest."""
+    missing = _missing_sqlite_file(url)
+    if missing is not None:
+        click.echo(
+            f"{missing}: no database file yet (mnistq creates it on first use, or run `mnistq db upgrade`)"
+        )
+        return
     with _engine(url) as engine, connect(engine) as connection:
         state = schema_state(connection)
     where = mask_url(engine.url)

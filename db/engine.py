@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from db.errors import DatabaseUnavailableError
 from db.url import describe_location, parse_url
@@ -28,8 +29,12 @@ def create_store_engine(url: str | URL) -> Engine:
     """A new engine for `url` (already normalised by `database_url`). No connection is made yet."""
     parsed = parse_url(url) if isinstance(url, str) else url
     if parsed.get_backend_name() == "sqlite":
+        in_memory = parsed.database in (None, "", ":memory:")
         engine = create_engine(
-            parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, json_serializer=_json_dumps
+            parsed,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
+            json_serializer=_json_dumps,
+            poolclass=StaticPool if in_memory else None,  # one shared in-memory database, not one per thread
         )
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine

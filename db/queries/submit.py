@@ -24,6 +24,17 @@ from db.status import QUEUED, REQUEUEABLE
 from db.types import utcnow
 
 _HASH = re.compile(r"[0-9a-f]{64}")
+COPIED_KEYS = (
+    "dataset",
+    "learning_rate",
+    "batch_size",
+    "epochs",
+    "optimizer",
+    "activation",
+    "l2",
+    "momentum",
+    "seed",
+)
 
 
 def create_sweep(
@@ -50,18 +61,13 @@ def add_runs(session: Session, sweep_id: int, runs: Sequence[NewRun]) -> SweepCr
 
 
 def config_columns(config: Mapping[str, Any]) -> dict[str, Any]:
-    """The typed filter columns copied out of a config dict (None for keys it lacks)."""
+    """The typed filter columns copied out of a config dict (None for keys it lacks): hidden as "256,128,64"
+    and its depth, plus the keys in COPIED_KEYS as they are."""
     widths = _widths(config.get("hidden"))
     return {
-        "dataset": config.get("dataset"),
-        "hidden": None if widths is None else ",".join(str(w) for w in widths),
+        **{key: config.get(key) for key in COPIED_KEYS},
+        "hidden": None if widths is None else ",".join(str(width) for width in widths),
         "depth": None if widths is None else len(widths),
-        **{
-            key: config.get(key)
-            for key in ("learning_rate", "batch_size", "epochs", "l2", "momentum", "seed")
-        },
-        "optimizer": config.get("optimizer"),
-        "activation": config.get("activation"),
     }
 
 

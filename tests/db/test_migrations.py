@@ -134,3 +134,10 @@ def test_cli_upgrade_and_current(engine, db_url, monkeypatch):
     assert "schema upgraded from 0001 to 0002" in result.output
     assert "schema revision 0002 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
     assert "password" not in result.output
+
+
+def test_cli_current_does_not_create_a_missing_sqlite_file(tmp_path):
+    path = tmp_path / "absent.db"
+    result = CliRunner().invoke(db_cli, ["current", "--url", f"sqlite:///{path}"])
+    assert result.exit_code == 0 and "no database file yet" in result.output
+    assert not path.exists()
