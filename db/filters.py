@@ -76,19 +76,9 @@ class MembershipField(Field):
         return exists().where(SweepRun.run_id == Run.id, SweepRun.sweep_id.in_(values))
 
 
-NUMBER_FIELDS = (
-    *("id", "attempts", "depth", "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed"),
-    *(
-        "train_acc",
-        "train_loss",
-        "val_acc",
-        "val_loss",
-        "test_acc",
-        "test_loss",
-        "best_epoch",
-        "train_seconds",
-    ),
-)
+CONFIG_NUMBERS = ("depth", "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed")
+FINAL_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
+NUMBER_FIELDS = ("id", "attempts", *CONFIG_NUMBERS, *FINAL_METRICS, "best_epoch", "train_seconds")
 TEXT_FIELDS = ("engine", "dataset", "hidden", "optimizer", "activation")
 
 
@@ -242,7 +232,8 @@ class _Parser:
         if token.kind == "-":
             self.take()
             number = self.expect("number", "a number after '-'")
-            return _check_value(field, -number.value, token)  # type: ignore[operator]
+            negative = Token("number", f"-{number.text}", token.column, -number.value)  # type: ignore[operator]
+            return _check_value(field, negative.value, negative)
         if token.kind in ("number", "string"):
             self.take()
             return _check_value(field, token.value, token)
