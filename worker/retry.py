@@ -9,6 +9,8 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from db import DatabaseUnavailableError
+
 log = logging.getLogger("mnistq.worker")
 T = TypeVar("T")
 
@@ -36,7 +38,7 @@ def retry_db(
     while True:
         try:
             return write()
-        except DBAPIError as exc:
+        except (DBAPIError, DatabaseUnavailableError) as exc:
             if not is_transient(exc) or time.monotonic() + delay > deadline:
                 raise
             log.warning("%s: database unavailable (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
@@ -45,8 +47,8 @@ def retry_db(
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for a database outage (a dropped or refused connection, a locked SQLite file): nothing the run's
-    config is to blame for, so the run must not be marked failed because of it."""
-    if isinstance(exc, OperationalError):
+    """True for a database outage (a dropped or refused connection, a locked SQLite file, a store that could
+    not be opened): nothing the run's config is to blame for, so the run must not be marked failed because of it."""
+    if isinstance(exc, OperationalError | DatabaseUnavailableError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

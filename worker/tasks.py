@@ -11,13 +11,16 @@ from db import dispose_engines, open_store
 from worker.blas import BLAS_THREADS_ENV, apply_blas_threads
 from worker.celery_app import TASK_NAME, app
 from worker.execute import execute_run
+from worker.retry import retry_db
 from worker.settings import blas_threads
 
 
 @app.task(name=TASK_NAME)
 def train_run(run_id: int) -> str:
-    """Train stored run `run_id` (a no-op if it is finished or held by a live worker); returns its outcome."""
-    return execute_run(int(run_id), engine=open_store())
+    """Train stored run `run_id` (a no-op if it is finished or held by a live worker); returns its outcome.
+    The first task of a pool process opens the store, waiting out a database outage like every later write."""
+    engine = retry_db(open_store, what=f"run {run_id}: opening the store")
+    return execute_run(int(run_id), engine=engine)
 
 
 @celeryd_after_setup.connect

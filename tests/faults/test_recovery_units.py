@@ -18,7 +18,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import worker.execute as worker_execute
-from db import open_store, session_scope
+from db import DatabaseUnavailableError, open_store, session_scope
 from db.models import Run
 from db.queries import claim_run, get_artifact, get_run, release_runs, run_history, unclaimed_queued
 from db.types import utcnow
@@ -77,6 +77,14 @@ def test_retry_db_backs_off_on_outages_only_and_gives_up() -> None:
     with pytest.raises(OperationalError):
         retry_db(lambda: (_ for _ in ()).throw(_outage()), what="t", give_up_after=1.0, sleep=slept.append)
     assert slept == [0.2, 0.4, 0.2, 0.4, 0.8]  # (the clock stands still) the next wait, 1.6 s, would pass 1 s
+
+
+def test_a_store_that_cannot_be_opened_is_waited_for() -> None:
+    """The first task of a pool process opens the store through retry_db too."""
+    slept: list[float] = []
+    with pytest.raises(DatabaseUnavailableError, match="PostgreSQL at 127.0.0.1:1"):
+        retry_db(lambda: open_store("postgresql://nobody@127.0.0.1:1/x"), what="t", give_up_after=1.0, sleep=slept.append)
+    assert slept == [0.2, 0.4, 0.8]
 
 
 def test_every_write_of_a_run_is_safe_to_repeat_after_it_committed(
