@@ -1,4 +1,15 @@
-"""Fault tests: real Redis, PostgreSQL and Celery worker processes, with leases of seconds."""
+"""Fault tests: real Redis, PostgreSQL and Celery worker processes, with leases of seconds.
+
+    1 kill -9 of the process training a run       test_kill9.py
+    2 a whole worker host lost                    test_host_lost.py
+    3 Redis restarted mid-sweep                   test_redis_restart.py
+    4 PostgreSQL unreachable for 10 s mid-run     test_postgres_outage.py
+    5 a config that kills its worker every time   test_poison.py (worker: crashy_worker.py)
+    6 the same task delivered twice               test_duplicate_delivery.py
+    7 cancel during a run                         tests/queue/test_celery_integration.py::test_cancel_mid_sweep
+    8 memory over 200 runs in one process         bench/worker_memory.py (a benchmark, not a test)
+    the machinery in isolation                    test_recovery_units.py
+"""
 
 from __future__ import annotations
 
