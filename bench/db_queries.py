@@ -8,9 +8,11 @@ admin URL from $MNISTQ_BENCH_PG_ADMIN_URL, default postgresql+psycopg://postgres
 - bulk creation: `create_sweep` of 10,000 new runs in one transaction, commit included (target <= 2 s; three
   times, each in a fresh database, median shown);
 - population (not timed): every run completed with final metrics and a 50-epoch curve (500,000 epoch rows),
-  then ANALYZE on PostgreSQL (what autovacuum does after a bulk load);
+  then settled as a store in service would be: VACUUM ANALYZE on PostgreSQL (autovacuum's work after a bulk
+  load, which would otherwise compete with the measurements), a WAL checkpoint on SQLite;
 - top-20 leaderboard of the sweep by val_acc (target <= 50 ms);
-- a three-clause filter, every matching run returned (target <= 50 ms);
+- a three-clause filter, every matching run returned as a record (target <= 50 ms), and the same filter
+  counted only (the SQL alone, no target);
 - an epoch write as a worker does it: heartbeat + upsert_epoch in its own transaction (target p95 <= 5 ms);
 - sweep_counts, what `mnistq status` shows (no target).
 
@@ -31,6 +33,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,16 @@ from sqlalchemy.engine import make_url
 
 from db import NewRun, dispose_engines, open_store, session_scope
 from db.models import EpochMetric, Run
-from db.queries import claim_run, create_sweep, heartbeat, leaderboard, list_runs, sweep_counts, upsert_epoch
+from db.queries import (
+    claim_run,
+    count_runs,
+    create_sweep,
+    heartbeat,
+    leaderboard,
+    list_runs,
+    sweep_counts,
+    upsert_epoch,
+)
 from db.queries.bulk import insert_rows
 
 PG_ADMIN_URL = os.environ.get(
@@ -48,6 +60,19 @@ PG_ADMIN_URL = os.environ.get(
 FILTER = "val_acc > 0.95 and (learning_rate < 0.1 or depth >= 3) and engine = 'numpy'"
 HIDDEN = [[256], [256, 128], [256, 128, 64], [256, 128, 64, 32], [256, 128, 64, 32, 16]]
 TARGETS = {"create": 2000.0, "leaderboard": 50.0, "filter": 50.0, "epoch write": 5.0}
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall_ms: float  # elapsed time
+    cpu_ms: float  # CPU time of this process (the database server's time on PostgreSQL is not in it)
+
+
+@contextmanager
+def measured(samples: list[Sample]) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    samples.append(Sample((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
 
 
 def grid(count: int, offset: int = 0) -> list[NewRun]:
@@ -92,13 +117,11 @@ def scratch_database(backend: str) -> Iterator[str]:
         admin.dispose()
 
 
-def time_create(url: str, runs: list[NewRun]) -> tuple[float, int]:
-    """Milliseconds to store a sweep of `runs` (commit included); returns (ms, sweep id)."""
+def time_create(url: str, runs: list[NewRun], samples: list[Sample]) -> int:
+    """Store a sweep of `runs` (commit included), timed into `samples`; returns the sweep id."""
     engine = open_store(url)
-    start = time.perf_counter()
-    with session_scope(engine) as session:
-        sweep_id = create_sweep(session, "bench", {"grid": "bench"}, runs).sweep.id
-    return (time.perf_counter() - start) * 1000, sweep_id
+    with measured(samples), session_scope(engine) as session:
+        return create_sweep(session, "bench", {"grid": "bench"}, runs).sweep.id
 
 
 def populate(url: str, epochs: int) -> None:
@@ -134,23 +157,22 @@ def populate(url: str, epochs: int) -> None:
                 for n in range(1, epochs + 1)
             ]  # fmt: skip
             insert_rows(session, EpochMetric.__table__, rows, skip_conflicts_on=["run_id", "epoch"])
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            connection.execute(text("ANALYZE"))
+    settle = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)"
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text(settle))
 
 
-def timings(repeat: int, call: Callable[[], Any]) -> list[float]:
-    """Milliseconds of `repeat` calls of `call` (after one warm-up call)."""
+def timings(repeat: int, call: Callable[[], Any]) -> list[Sample]:
+    """`repeat` timed calls of `call` (after one warm-up call)."""
     call()
-    out = []
+    samples: list[Sample] = []
     for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+        with measured(samples):
+            call()
+    return samples
 
 
-def measure_queries(url: str, sweep_id: int, repeat: int) -> dict[str, list[float]]:
+def measure_queries(url: str, sweep_id: int, repeat: int) -> dict[str, list[Sample]]:
     engine = open_store(url)
 
     def in_session(query: Callable[[Any], Any]) -> Callable[[], Any]:
@@ -163,29 +185,28 @@ def measure_queries(url: str, sweep_id: int, repeat: int) -> dict[str, list[floa
     return {
         "leaderboard": timings(repeat, in_session(lambda s: leaderboard(s, sweep_id, k=20))),
         "filter": timings(repeat, in_session(lambda s: list_runs(s, where=FILTER))),
+        "filter count": timings(repeat, in_session(lambda s: count_runs(s, where=FILTER))),
         "sweep_counts": timings(max(3, repeat // 5), in_session(lambda s: sweep_counts(s, sweep_id))),
         "epoch write": epoch_writes(engine, repeat * 10),
     }
 
 
-def epoch_writes(engine: Any, count: int) -> list[float]:
-    """Milliseconds of `count` worker-style epoch writes, each its own transaction, over 10 claimed runs."""
+def epoch_writes(engine: Any, count: int) -> list[Sample]:
+    """`count` worker-style epoch writes, each its own transaction, over 10 claimed runs."""
     with session_scope(engine) as session:
         run_ids = list(session.execute(text("SELECT id FROM runs ORDER BY id LIMIT 10")).scalars())
         session.execute(update(Run.__table__).where(Run.id.in_(run_ids)).values(status="queued", attempts=0))
         for run_id in run_ids:
             claim_run(session, run_id, worker="bench", lease_seconds=600, max_attempts=3)
-    out = []
+    samples: list[Sample] = []
     for i in range(count):
         run_id, epoch = run_ids[i % len(run_ids)], 1 + i // len(run_ids) % 50
         metrics = {"epoch": epoch, "train_loss": 0.3, "train_acc": 0.9, "val_loss": 0.31, "val_acc": 0.89,
                    "seconds": 0.4}  # fmt: skip
-        start = time.perf_counter()
-        with session_scope(engine) as session:
+        with measured(samples), session_scope(engine) as session:
             heartbeat(session, run_id, "bench")
             upsert_epoch(session, run_id, metrics)
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+    return samples
 
 
 def p95(values: list[float]) -> float:
@@ -194,13 +215,13 @@ def p95(values: list[float]) -> float:
 
 def bench_backend(backend: str, runs: int, epochs: int, repeat: int) -> dict[str, Any]:
     configs = grid(runs)
-    creates = []
+    creates: list[Sample] = []
     for _ in range(2):  # two more creations, each in its own fresh database, for a median of three
         with scratch_database(backend) as url:
-            creates.append(time_create(url, configs)[0])
+            time_create(url, configs, creates)
             dispose_engines()
     with scratch_database(backend) as url:
-        ms, sweep_id = time_create(url, configs)
+        sweep_id = time_create(url, configs, creates)
         started = time.perf_counter()
         populate(url, epochs)
         populated_s = time.perf_counter() - started
@@ -208,38 +229,45 @@ def bench_backend(backend: str, runs: int, epochs: int, repeat: int) -> dict[str
         with session_scope(open_store(url)) as session:
             matched = len(list_runs(session, where=FILTER))
         dispose_engines()
-    figures["create"] = [*creates, ms]
+    figures["create"] = creates
     return {"figures": figures, "matched": matched, "populated_s": populated_s}
+
+
+LABELS = {
+    "create": "bulk create of the runs",
+    "leaderboard": "top-20 leaderboard",
+    "filter": "three-clause filter, all records",
+    "filter count": "the same filter, count only",
+    "epoch write": "epoch write (own transaction)",
+    "sweep_counts": "sweep_counts (status)",
+}
 
 
 def print_table(results: dict[str, dict[str, Any]], runs: int, epochs: int) -> None:
     print(f"\nResult store, {runs:,} runs x {epochs} epochs ({runs * epochs:,} epoch rows); milliseconds")
-    print(f"{'measure':<34}{'backend':<12}{'median':>10}{'p95':>10}{'target':>10}  verdict")
-    labels = {
-        "create": f"bulk create {runs:,} runs",
-        "leaderboard": "top-20 leaderboard",
-        "filter": "three-clause filter",
-        "epoch write": "epoch write (own transaction)",
-        "sweep_counts": "sweep_counts (status)",
-    }
-    for key, label in labels.items():
+    print(f"{'measure':<35}{'backend':<11}{'median':>9}{'p95':>9}{'CPU':>9}{'target':>8}  verdict")
+    for key, label in LABELS.items():
         for backend, result in results.items():
-            values = result["figures"][key]
-            median, high = statistics.median(values), p95(values)
+            samples = result["figures"][key]
+            walls = [sample.wall_ms for sample in samples]
+            median, high = statistics.median(walls), p95(walls)
+            cpu = statistics.median(sample.cpu_ms for sample in samples)
             target = TARGETS.get(key)
             checked = high if key == "epoch write" else median
             verdict = "" if target is None else ("ok" if checked <= target else "MISSED")
             shown = "" if target is None else f"{target:g}"
-            print(f"{label:<34}{backend:<12}{median:>10.1f}{high:>10.1f}{shown:>10}  {verdict}")
+            print(f"{label:<35}{backend:<11}{median:>9.1f}{high:>9.1f}{cpu:>9.1f}{shown:>8}  {verdict}")
     for backend, result in results.items():
         print(
             f"{backend}: filter matched {result['matched']:,} runs; populating took {result['populated_s']:.0f} s"
         )
     print(f"filter: {FILTER}")
+    print("targets: median, p95 for the epoch write; CPU: median CPU time of this process (not the server's)")
     print(
-        "anchors: MLflow > 15 min to search 30k runs (mlflow#2730); Optuna trials_dataframe 13 min on thousands"
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end (shared with others)"
     )
-    print("         of trials (optuna#763)")
+    print("anchors: MLflow > 15 min to search 30k runs (mlflow#2730); Optuna trials_dataframe 13 min on")
+    print("         thousands of trials (optuna#763)")
 
 
 def main() -> None:
