@@ -25,11 +25,11 @@ from sqlalchemy.engine import Engine, make_url
 
 from db import open_store, session_scope
 from db.models import Artifact, Base
-from scheduler.cli import main
 from scheduler.spec import load_spec
 from scheduler.submit import store_sweep
 from worker.execute import execute_run
 
+from .data.test_cli import run as run_cli  # main(argv) -> (exit code, stdout, stderr)
 from .faults.helpers import PrivateRedis
 
 GOOD_SPEC = 'name = "ok"\n[fixed]\ndataset = "digits"\nepochs = 2\nhidden = [8]\n[grid]\nseed = [0, 1]\n'
@@ -219,16 +219,6 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, inputs: dict[str, str], tmp_path:
 def _fill(text: str, values: dict[str, str]) -> str:
     """`text` with each {name} replaced by values[name] (names contain dots, so no str.format)."""
     return re.sub(r"\{([^{}]+)\}", lambda m: values[m.group(1)], text)
-
-
-def run_cli(argv: list[str], capfd: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capfd.readouterr()
-    return code, out, err
 
 
 @pytest.mark.usefixtures("clean_env")

@@ -20,7 +20,7 @@ def _problems(path: Path) -> list[str]:
     """'file:line: what' for each pickle-capable import or numpy load that may unpickle."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        where = f"{path.name}:{getattr(node, 'lineno', 0)}"
+        where = f"{path}:{getattr(node, 'lineno', 0)}"
         if isinstance(node, ast.Import | ast.ImportFrom):
             names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
             found += [f"{where}: imports {n}" for n in names if n.split(".")[0] in UNSAFE_MODULES]
