@@ -39,7 +39,7 @@ import psycopg
 import redis
 
 from db import open_store, session_scope
-from db.queries import sweep_counts
+from db.queries import get_run, sweep_counts, sweep_run_ids
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_EFFICIENCY = 0.90
@@ -171,7 +171,10 @@ def wait_for_sweep(database_url: str, sweep_id: int, timeout: float) -> float:
             counts = sweep_counts(session, sweep_id)
         if counts.queued == counts.running == 0:
             if counts.completed != counts.total:
-                sys.exit(f"sweep {sweep_id}: only {counts.completed} of {counts.total} runs completed")
+                with session_scope(engine) as session:
+                    errors = {get_run(session, run_id).error for run_id in sweep_run_ids(session, sweep_id)}
+                sys.exit(f"sweep {sweep_id}: only {counts.completed} of {counts.total} runs completed "
+                         f"({dict(counts.by_status)}; errors: {sorted(str(e) for e in errors if e)})")
             return counts.mean_train_seconds or 0.0
         time.sleep(0.1)
     sys.exit(f"sweep {sweep_id} did not finish within {timeout:.0f} s")
