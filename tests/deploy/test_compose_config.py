@@ -15,7 +15,7 @@ from .compose import ENV_EXAMPLE, ROOT
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def docker_compose(env_file: Path) -> subprocess.CompletedProcess[str]:
+def docker_compose(env_file: Path, home: Path) -> subprocess.CompletedProcess[str]:
     """`docker-compose config` with only `env_file` as the source of variables (not the caller's shell)."""
     binary = shutil.which("docker-compose")
     if binary is None:
@@ -23,15 +23,15 @@ def docker_compose(env_file: Path) -> subprocess.CompletedProcess[str]:
         if IN_CI:
             pytest.fail(f"{message}; CI=true requires it", pytrace=False)
         pytest.skip(message)
-    clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(env_file.parent)}
+    clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
     return subprocess.run(
         [binary, "--env-file", str(env_file), "config"],
         cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60,
     )
 
 
-def test_config_accepts_the_file_with_the_example_env() -> None:
-    done = docker_compose(ENV_EXAMPLE)
+def test_config_accepts_the_file_with_the_example_env(tmp_path: Path) -> None:
+    done = docker_compose(ENV_EXAMPLE, home=tmp_path)
     assert done.returncode == 0, done.stderr
     resolved = yaml.safe_load(done.stdout)["services"]
     assert set(resolved) == {"redis", "postgres", "migrate", "worker", "scheduler", "flower"}
@@ -41,6 +41,6 @@ def test_config_accepts_the_file_with_the_example_env() -> None:
 def test_config_refuses_to_run_without_passwords(tmp_path: Path) -> None:
     empty = tmp_path / "empty.env"
     empty.write_text("")
-    done = docker_compose(empty)
+    done = docker_compose(empty, home=tmp_path)
     assert done.returncode != 0
     assert "PASSWORD in .env (see .env.example)" in done.stderr
