@@ -83,8 +83,8 @@ def test_session_scope_commits_on_success_and_rolls_back_on_error(store):
         assert session.execute(text("SELECT name FROM sweeps")).scalars().all() == ["a"]
 
 
-def test_open_store_caches_one_engine_per_url(store, db_url):
-    assert open_store(db_url) is store
+def test_open_store_caches_one_engine_per_url(sqlite_store, sqlite_url):
+    assert open_store(sqlite_url) is sqlite_store
 
 
 OPEN_AND_REPORT = """

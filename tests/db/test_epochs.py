@@ -7,7 +7,6 @@ import math
 import pytest
 
 from db.engine import session_scope
-from db.errors import NotFoundError
 from db.queries import (
     claim_run,
     create_sweep,
@@ -127,14 +126,6 @@ def test_histories_of_several_runs_at_once(store, new_run):
         histories = run_histories(session, [a, b, c])
     assert [e.epoch for e in histories[a]] == [1, 2]
     assert histories[b] == [] and len(histories[c]) == 1
-
-
-def test_history_of_an_unknown_run_is_a_user_error(store):
-    with (
-        pytest.raises(NotFoundError, match=r"^no run 404; see `mnistq runs`$"),
-        session_scope(store) as session,
-    ):
-        run_history(session, 404)
 
 
 def test_malformed_epoch_rows_are_rejected(sqlite_store):

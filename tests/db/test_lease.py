@@ -49,24 +49,19 @@ def test_a_queued_run_is_claimed_once(store, run_ids):
         assert get_run(session, run_ids[0]).worker == "a"
 
 
-def test_an_expired_lease_can_be_taken_over_and_the_old_worker_loses_it(store, run_ids):
-    claim(store, run_ids[0], "a")
-    assert claim(store, run_ids[0], "b", seconds=LEASE - 1) is None  # still leased
-    taken = claim(store, run_ids[0], "b", seconds=LEASE + 1)
-    assert taken is not None and (taken.worker, taken.attempts) == ("b", 2)
-    with session_scope(store) as session:
-        assert heartbeat(session, run_ids[0], "a", now=at(LEASE + 2)).holds_lease is False
-        assert finish_run(session, run_ids[0], worker="a", status="completed", metrics={}) is False
-        assert fail_run(session, run_ids[0], worker="a", error="late", final=True) is False
-        assert get_run(session, run_ids[0]).status == "running"
-
-
-def test_heartbeats_keep_the_lease(store, run_ids):
+def test_heartbeats_keep_the_lease_and_without_them_it_is_taken_over(store, run_ids):
     claim(store, run_ids[0], "a")
     with session_scope(store) as session:
         control = heartbeat(session, run_ids[0], "a", now=at(LEASE - 1))
     assert (control.holds_lease, control.cancel_requested) == (True, False)
     assert claim(store, run_ids[0], "b", seconds=LEASE + 1) is None  # renewed at LEASE - 1
+    taken = claim(store, run_ids[0], "b", seconds=2 * LEASE)
+    assert taken is not None and (taken.worker, taken.attempts) == ("b", 2)
+    with session_scope(store) as session:
+        assert heartbeat(session, run_ids[0], "a", now=at(2 * LEASE + 1)).holds_lease is False
+        assert finish_run(session, run_ids[0], worker="a", status="completed", metrics={}) is False
+        assert fail_run(session, run_ids[0], worker="a", error="late", final=True) is False
+        assert get_run(session, run_ids[0]).status == "running"
 
 
 def test_retryable_failures_requeue_until_attempts_run_out_and_final_ones_fail(store, run_ids):

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from db.engine import session_scope
-from db.errors import NotFoundError
 from db.models import Run, SweepRun
 from db.queries import (
     add_runs,
@@ -101,14 +100,6 @@ def test_add_runs_extends_a_sweep_with_only_the_missing_configs(store, new_run):
     assert len(extended.run_ids) == 5 and members == 5
     assert len(extended.new_ids) == 5  # 2 inserted + the 3 cancelled ones queued again
     assert reopened.cancelled is False
-
-
-def test_add_runs_to_an_unknown_sweep_is_a_user_error(store, new_run):
-    with (
-        pytest.raises(NotFoundError, match=r"^no sweep 99; see `mnistq sweeps`$"),
-        session_scope(store) as session,
-    ):
-        add_runs(session, 99, [new_run(1)])
 
 
 def test_a_malformed_config_hash_is_rejected(sqlite_store, new_run):

@@ -10,6 +10,7 @@ import pytest
 from db.engine import session_scope
 from db.errors import NotFoundError, UserError
 from db.queries import (
+    add_runs,
     cancel_sweep,
     claim_run,
     create_sweep,
@@ -20,6 +21,7 @@ from db.queries import (
     leaderboard,
     list_sweeps,
     retry_sweep,
+    run_history,
     sweep_counts,
     sweep_run_ids,
     upsert_epoch,
@@ -130,6 +132,8 @@ def test_sweeps_are_listed_newest_first(store, new_run):
         (lambda s: cancel_sweep(s, 7), r"^no sweep 7"),
         (lambda s: retry_sweep(s, 7), r"^no sweep 7"),
         (lambda s: leaderboard(s, 7), r"^no sweep 7"),
+        (lambda s: add_runs(s, 7, []), r"^no sweep 7"),
+        (lambda s: run_history(s, 42), r"^no run 42; see `mnistq runs`$"),
     ],
 )
 def test_unknown_ids_are_one_line_user_errors(sqlite_store, call, message):
