@@ -32,7 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "retry": ("scheduler.commands", "retry", "Put a sweep's failed runs back on the queue."),
     "export": ("scheduler.commands", "export", "Export a run's weights as .npz."),
     "predict": ("report.cli", "predict", "Classify an image, or score a run on its test split."),
-    "reap": ("scheduler.commands", "reap", "Requeue runs whose worker lease expired (once)."),
+    "reap": ("scheduler.commands", "reap", "Requeue runs whose lease expired and re-send lost queued runs (once)."),
     "scheduler": ("scheduler.commands", "scheduler", "Run the reaper loop as a long-lived service."),
     "worker": ("worker.cli", "worker", "Start a Celery worker (same as celery -A worker.celery_app worker)."),
     "report": ("report.cli", "report", "Write a sweep's HTML or Markdown report."),
