@@ -34,6 +34,7 @@ def create_store_engine(url: str | URL) -> Engine:
             parsed,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
             json_serializer=_json_dumps,
+            json_deserializer=_json_loads,
             poolclass=StaticPool if in_memory else None,  # one shared in-memory database, not one per thread
         )
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -43,7 +44,13 @@ def create_store_engine(url: str | URL) -> Engine:
         pool_pre_ping=True,  # long-lived workers survive a database restart
         connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "options": "-c TimeZone=UTC"},
         json_serializer=_json_dumps,
+        json_deserializer=_json_loads,
     )
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """JSON columns back to Python; psycopg hands over bytes, which json.loads would first sniff for UTF-16/32."""
+    return json.loads(text.decode() if isinstance(text, bytes) else text)
 
 
 def _json_dumps(value: Any) -> str:
