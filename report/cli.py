@@ -49,8 +49,8 @@ def report(sweep_ref: str, output: Path | None, fmt: str, top_k: int) -> None:
     """Write sweep SWEEP's report (an id, or 'latest'): summary, leaderboard, learning curves, numpy vs
     sklearn, hyperparameter effects, the best run's mistakes, the dataset analysis and the failures."""
     # imported here: `mnistq predict`, in this module too, need not load matplotlib
+    from db.queries import resolve_sweep
     from report.build import STEPS, build_document
-    from report.data import resolve_sweep
     from report.html import render_html
     from report.markdown import write_markdown
     from report.progress import progress_steps

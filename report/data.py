@@ -13,9 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from db import EpochRecord, RunRecord, SweepCounts, SweepRecord
-from db.queries import get_sweep, leaderboard, list_runs, list_sweeps, run_histories, sweep_counts
+from db.queries import get_sweep, leaderboard, list_runs, run_histories, sweep_counts
 from db.status import COMPLETED
-from report.errors import ReportError
 from report.formatting import fmt_value
 
 METRIC_LABELS = {"val_acc": "val accuracy", "test_acc": "test accuracy"}
@@ -54,23 +53,6 @@ class SweepView:
     @property
     def engines(self) -> tuple[str, ...]:
         return tuple(sorted({run.engine for run in self.runs}))
-
-
-def resolve_sweep(session: Session, ref: str) -> int:
-    """A sweep id from the command line: an integer id, or `latest` for the newest sweep.
-
-    NotFoundError (from db) for an unknown id; ReportError for an empty store or a malformed reference.
-    """
-    text = ref.strip()
-    if text.lower() == "latest":
-        newest = list_sweeps(session, limit=1)
-        if not newest:
-            raise ReportError("no sweeps in the store yet; submit one with `mnistq submit SPEC`")
-        return newest[0].id
-    if not text.isdigit():
-        raise ReportError(f"sweep {ref!r}: expected an integer sweep id or 'latest'")
-    get_sweep(session, int(text))
-    return int(text)
 
 
 def load_sweep_view(session: Session, sweep_id: int, top_k: int) -> SweepView:

@@ -21,10 +21,10 @@ from db import LeasePolicy, RunRecord, SweepCounts, mask_url, open_store, sessio
 from db.queries import (
     cancel_sweep,
     get_run,
-    get_sweep,
     list_runs,
     list_sweeps,
     load_artifact,
+    resolve_sweep,
     retry_sweep,
     run_history,
     sweep_counts,
@@ -43,18 +43,6 @@ from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, 
 
 EXIT_RUNS_FAILED = 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def resolve_sweep(session: Any, ref: str) -> int:
-    """A sweep id from the user's SWEEP argument: an integer id, or `latest`."""
-    if ref == "latest":
-        newest = list_sweeps(session, limit=1)
-        if not newest:
-            raise UserError("no sweeps yet: submit one with `mnistq submit SPEC`")
-        return newest[0].id
-    if not ref.isdigit():
-        raise UserError(f"sweep {ref!r}: expected a sweep id (an integer, see `mnistq sweeps`) or 'latest'")
-    return get_sweep(session, int(ref)).id
 
 
 def _run_id(ref: str) -> int:

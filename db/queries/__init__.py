@@ -9,7 +9,7 @@ from db.queries.progress import release_runs, remaining_epochs, unclaimed_queued
 from db.queries.rows import get_run, get_sweep
 from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs
 from db.queries.submit import add_runs, config_columns, create_sweep
-from db.queries.sweeps import cancel_sweep, list_sweeps, retry_sweep, sweep_run_ids
+from db.queries.sweeps import cancel_sweep, list_sweeps, resolve_sweep, retry_sweep, sweep_run_ids
 
 __all__ = [
     "RANKING_METRICS",
@@ -33,6 +33,7 @@ __all__ = [
     "remaining_epochs",
     "load_artifact",
     "requeue_expired",
+    "resolve_sweep",
     "retry_sweep",
     "run_histories",
     "run_history",

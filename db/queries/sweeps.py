@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from db.errors import UserError
 from db.models import Run, Sweep, SweepRun
 from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_sweep, requeue_values, sweep_record
 from db.records import SweepCancelled, SweepRecord
@@ -19,6 +20,22 @@ def list_sweeps(session: Session, *, limit: int | None = None) -> list[SweepReco
     """Sweeps, newest first."""
     statement = select(SWEEP_TABLE).order_by(Sweep.id.desc()).limit(limit)
     return [sweep_record(row) for row in session.execute(statement).mappings()]
+
+
+def resolve_sweep(session: Session, ref: str) -> int:
+    """A sweep id from a user's SWEEP argument: an integer id, or `latest` for the newest sweep.
+
+    NotFoundError for an unknown id; UserError for a malformed reference or an empty store.
+    """
+    text = ref.strip()
+    if text.lower() == "latest":
+        newest = list_sweeps(session, limit=1)
+        if not newest:
+            raise UserError("no sweeps in the store yet; submit one with `mnistq submit SPEC`")
+        return newest[0].id
+    if not text.isdigit():
+        raise UserError(f"sweep {ref!r}: expected a sweep id (an integer, see `mnistq sweeps`) or 'latest'")
+    return get_sweep(session, int(text)).id
 
 
 def sweep_run_ids(session: Session, sweep_id: int, *, statuses: Sequence[str] | None = None) -> list[int]:

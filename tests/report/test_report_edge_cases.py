@@ -95,7 +95,7 @@ def test_latest_is_the_newest_sweep(sqlite_store, sqlite_url, trained, mnistq, t
     ("ref", "message"),
     [
         ("99", "mnistq: error: no sweep 99; see `mnistq sweeps`"),
-        ("first", "mnistq: error: sweep 'first': expected an integer sweep id or 'latest'"),
+        ("first", "mnistq: error: sweep 'first': expected a sweep id (an integer, see `mnistq sweeps`) or 'latest'"),
         ("latest", "mnistq: error: no sweeps in the store yet; submit one with `mnistq submit SPEC`"),
     ],
 )
