@@ -16,11 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
@@ -28,7 +25,14 @@ from db.engine import connect
 from db.errors import SchemaError
 from db.url import mask_url
 
+if TYPE_CHECKING:  # Alembic is imported only to migrate: every command checks the schema, few migrate it
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The newest revision in migrations/versions (tests/db/test_migrations.py checks it against Alembic's head):
+# known without importing Alembic, so the schema check every command makes stays cheap.
+HEAD_REVISION = "0002"
 _PG_LOCK_KEY = 0x6D6E6973  # "mnis": any constant shared by every mnistq process
 
 
@@ -47,6 +51,8 @@ class SchemaState:
 
 def alembic_config() -> Config:
     """An Alembic Config pointing at the package's migration scripts (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return config
@@ -54,11 +60,13 @@ def alembic_config() -> Config:
 
 @cache
 def _scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config())
 
 
 def head_revision() -> str:
-    """The newest revision shipped with this mnistq."""
+    """The newest revision shipped with this mnistq, as Alembic reads it from the scripts."""
     head = _scripts().get_current_head()
     assert head is not None, "db/migrations/versions holds no revision"
     return head
@@ -69,9 +77,17 @@ def known_revisions() -> set[str]:
 
 
 def schema_state(connection: Connection) -> SchemaState:
-    current = MigrationContext.configure(connection).get_current_revision()
-    tables = [name for name in inspect(connection).get_table_names() if name != "alembic_version"]
-    return SchemaState(current=current, head=head_revision(), has_tables=bool(tables))
+    tables = set(inspect(connection).get_table_names())
+    return SchemaState(
+        current=_current_revision(connection, tables), head=HEAD_REVISION, has_tables=bool(tables - {"alembic_version"})
+    )
+
+
+def _current_revision(connection: Connection, tables: set[str]) -> str | None:
+    """The revision Alembic recorded (its one-row alembic_version table), or None for an unversioned database."""
+    if "alembic_version" not in tables:
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
@@ -85,7 +101,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         if (before is None and state.has_tables) or (before is not None and before not in known_revisions()):
             raise SchemaError(_refusal(engine, state))
         _run_upgrade(connection, revision)
-        after = MigrationContext.configure(connection).get_current_revision()
+        after = _current_revision(connection, set(inspect(connection).get_table_names()))
         connection.commit()
     return before, after
 
@@ -127,6 +143,8 @@ def _refusal(engine: Engine, state: SchemaState) -> str:
 
 
 def _run_upgrade(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)

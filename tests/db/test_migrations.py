@@ -141,3 +141,10 @@ def test_cli_current_does_not_create_a_missing_sqlite_file(tmp_path):
     result = CliRunner().invoke(db_cli, ["current", "--url", f"sqlite:///{path}"])
     assert result.exit_code == 0 and "no database file yet" in result.output
     assert not path.exists()
+
+
+def test_head_constant_matches_the_shipped_scripts() -> None:
+    """The schema check reads HEAD_REVISION instead of importing Alembic: it must name the newest script."""
+    from db.migrate import HEAD_REVISION
+
+    assert HEAD_REVISION == head_revision()
