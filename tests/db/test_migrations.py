@@ -147,4 +147,4 @@ def test_head_constant_matches_the_shipped_scripts() -> None:
     """The schema check reads HEAD_REVISION instead of importing Alembic: it must name the newest script."""
     from db.migrate import HEAD_REVISION
 
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
