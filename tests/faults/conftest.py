@@ -8,6 +8,7 @@
     6 the same task delivered twice               test_duplicate_delivery.py
     7 cancel during a run                         tests/queue/test_celery_integration.py::test_cancel_mid_sweep
     8 memory over 200 runs in one process         bench/worker_memory.py (a benchmark, not a test)
+    a run past Celery's soft time limit           test_time_limit.py
     the machinery in isolation                    test_recovery_units.py
 """
 
