@@ -34,22 +34,32 @@ SEED_HIDDEN = (256, 128, 64, 32, 16)  # the seed report's five ReLU hidden layer
 
 
 def env_number(
-    env: Mapping[str, str], name: str, default: float, *, minimum: float = 1, integer: bool = False
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    minimum: float = 1,
+    integer: bool = False,
+    unit: str = "",
 ) -> float:
     """A number from the environment variable `name` (`default` when unset or empty).
 
-    Raises ConfigError naming the variable when it is not a number (an integer if `integer`) >= `minimum`.
+    Raises ConfigError naming the variable when it is not a number (an integer if `integer`) >= `minimum`;
+    `unit` (e.g. "a number of seconds") is added to the message.
     """
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    kind = "an integer" if integer else "a number"
     try:
         value = int(raw) if integer else float(raw)
     except ValueError:
         value = None
     if value is None or value != value or value < minimum:
-        raise ConfigError(f"environment {name} = {raw!r}: expected {kind} >= {minimum:g}")
+        if integer and minimum == 1:
+            expected = "a positive integer"
+        else:
+            expected = f"{'an integer' if integer else 'a number'} >= {minimum:g}"
+        raise ConfigError(f"environment {name} = {raw!r}: expected {expected}" + (f" ({unit})" if unit else ""))
     return value
 
 

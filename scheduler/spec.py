@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.config import Limits, TrainConfig, config_keys
+from model.config import Limits, TrainConfig, config_keys, env_number
 from model.errors import ConfigError
 from scheduler.spec_errors import SpecError, show
 from scheduler.spec_file import read_spec_file
@@ -111,16 +111,10 @@ def resolve_max_runs(max_runs: int | None, env: Mapping[str, str] = os.environ) 
         if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
             raise SpecError(f"max_runs = {max_runs!r}: expected a positive integer")
         return max_runs
-    raw = env.get(MAX_RUNS_ENV, "").strip()
-    if not raw:
-        return DEFAULT_MAX_RUNS
     try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise SpecError(f"environment {MAX_RUNS_ENV} = {raw!r}: expected a positive integer")
-    return value
+        return int(env_number(env, MAX_RUNS_ENV, DEFAULT_MAX_RUNS, minimum=1, integer=True))
+    except ConfigError as exc:
+        raise SpecError(str(exc)) from None
 
 
 def _points(sections: Sections, source: str, limits: Limits) -> Iterator[dict[str, Any]]:

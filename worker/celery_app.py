@@ -22,7 +22,7 @@ from celery import Celery
 from kombu import Exchange, Queue
 
 from db.url import mask_url
-from model.config import ENGINES
+from model.config import ENGINES, env_number
 from model.errors import UserError
 
 APP_NAME = "mnistq"
@@ -90,16 +90,7 @@ def _queue(name: str) -> Queue:
 
 
 def _positive_int(env: Mapping[str, str], name: str, default: int, unit: str) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise UserError(f"environment {name} = {raw!r}: expected a positive integer ({unit})")
-    return value
+    return int(env_number(env, name, default, minimum=1, integer=True, unit=unit))
 
 
 def _broker_url(env: Mapping[str, str]) -> str:
