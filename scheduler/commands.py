@@ -26,6 +26,7 @@ from db.queries import (
     load_artifact,
     resolve_sweep,
     retry_sweep,
+    run_engines,
     run_history,
     sweep_counts,
     sweep_run_ids,
@@ -269,7 +270,7 @@ def retry(sweep: str, workers: int | None) -> None:
         sweep_id = resolve_sweep(session, sweep)
         retried = retry_sweep(session, sweep_id)
         queued = sweep_run_ids(session, sweep_id, statuses=[QUEUED])
-        engines = [(run_id, get_run(session, run_id).engine) for run_id in queued]
+        engines = run_engines(session, queued)
     click.echo(f"sweep {sweep_id}: {len(retried)} failed runs queued again, {len(queued)} queued in all", err=True)
     if sender is not None:
         enqueue(sender, engines)

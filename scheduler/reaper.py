@@ -19,7 +19,7 @@ from celery import Celery
 from sqlalchemy.engine import Engine
 
 from db import LeasePolicy, session_scope
-from db.queries import get_run, requeue_expired, unclaimed_queued
+from db.queries import requeue_expired, run_engines, unclaimed_queued
 from model.config import ENGINES, env_number
 from scheduler.queue import enqueue, queue_depths
 
@@ -68,7 +68,7 @@ def reap_once(engine: Engine, sender: Celery | None, settings: ReaperSettings) -
     policy = settings.lease
     with session_scope(engine) as session:
         reaped = requeue_expired(session, lease_seconds=policy.lease_seconds, max_attempts=policy.max_attempts)
-        requeued = [(run_id, get_run(session, run_id).engine) for run_id in reaped.requeued_ids]
+        requeued = run_engines(session, reaped.requeued_ids)
     resent: list[tuple[int, str]] = []
     if sender is not None:
         enqueue(sender, requeued)

@@ -7,7 +7,7 @@ from db.queries.epochs import run_histories, run_history, truncate_history, upse
 from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue_expired
 from db.queries.progress import release_runs, remaining_epochs, unclaimed_queued
 from db.queries.rows import get_run, get_sweep
-from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs
+from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs, run_engines
 from db.queries.submit import add_runs, config_columns, create_sweep
 from db.queries.sweeps import cancel_sweep, list_sweeps, resolve_sweep, retry_sweep, sweep_run_ids
 
@@ -35,6 +35,7 @@ __all__ = [
     "requeue_expired",
     "resolve_sweep",
     "retry_sweep",
+    "run_engines",
     "run_histories",
     "run_history",
     "store_artifact",

@@ -140,3 +140,13 @@ def test_unknown_ids_are_one_line_user_errors(sqlite_store, call, message):
     with pytest.raises(NotFoundError, match=message) as info, session_scope(sqlite_store) as session:
         call(session)
     assert info.value.user_error is True
+
+
+def test_run_engines_pairs_ids_with_their_queue_in_order(store, new_run):
+    from db.queries import run_engines
+
+    runs = [new_run(seed) for seed in range(3)]
+    with session_scope(store) as session:
+        ids = create_sweep(session, "engines", {}, runs).run_ids
+        assert run_engines(session, [ids[2], ids[0], 999_999]) == [(ids[2], runs[2].engine), (ids[0], runs[0].engine)]
+        assert run_engines(session, []) == []
