@@ -113,16 +113,16 @@ def submit(
 def status(sweep: str | None, as_json: bool) -> None:
     """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP)."""
     with session_scope(open_store()) as session:
-        ids = [resolve_sweep(session, sweep)] if sweep else [s.id for s in list_sweeps(session)]
-        counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
         names = {s.id: s.name for s in list_sweeps(session)}
+        ids = [resolve_sweep(session, sweep)] if sweep else list(names)
+        counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
     if as_json:
         click.echo(json.dumps([_counts_json(c, names[c.sweep_id]) for c in counts], indent=2))
         return
     if not counts:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
     for c in counts:
-        click.echo(f"sweep {c.sweep_id} ({names[c.sweep_id]}): {status_line(c, None).rsplit(' | ETA', 1)[0]}")
+        click.echo(f"sweep {c.sweep_id} ({names[c.sweep_id]}): {status_line(c, None, show_eta=False)}")
         if sweep:
             mean = format_duration(c.mean_train_seconds)
             click.echo(f"  training time {format_duration(c.total_train_seconds)} in all, {mean} per finished run")

@@ -26,8 +26,9 @@ def eta_seconds(counts: SweepCounts, epochs_left: int, workers: int | None = Non
     return epochs_left * counts.mean_epoch_seconds / parallel
 
 
-def status_line(counts: SweepCounts, eta: float | None) -> str:
-    """'12 runs: 5 completed, 1 failed, 0 diverged, 2 running, 4 queued | 3.1 runs/min | ETA 0:40'."""
+def status_line(counts: SweepCounts, eta: float | None, *, show_eta: bool = True) -> str:
+    """'12 runs: 5 completed, 1 failed, 0 diverged, 2 running, 4 queued | 3.1 runs/min | ETA 0:40'
+    (without the ETA part when `show_eta` is False)."""
     parts = [
         f"{counts.completed} completed",
         f"{counts.failed} failed",
@@ -38,7 +39,8 @@ def status_line(counts: SweepCounts, eta: float | None) -> str:
     if counts.cancelled:
         parts.append(f"{counts.cancelled} cancelled")
     rate = f"{runs_per_minute(counts):.1f} runs/min"
-    return f"{counts.total} runs: {', '.join(parts)} | {rate} | ETA {format_duration(eta)}"
+    line = f"{counts.total} runs: {', '.join(parts)} | {rate}"
+    return f"{line} | ETA {format_duration(eta)}" if show_eta else line
 
 
 def runs_per_minute(counts: SweepCounts, now: datetime | None = None) -> float:
