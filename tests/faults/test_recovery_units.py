@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 import worker.execute as worker_execute
@@ -77,6 +78,68 @@ def test_retry_db_backs_off_on_outages_only_and_gives_up() -> None:
     with pytest.raises(OperationalError):
         retry_db(lambda: (_ for _ in ()).throw(_outage()), what="t", give_up_after=1.0, sleep=slept.append)
     assert slept == [0.2, 0.4, 0.2, 0.4, 0.8]  # (the clock stands still) the next wait, 1.6 s, would pass 1 s
+
+
+class _Interrupt(Exception):
+    """Stands for Celery's SoftTimeLimitExceeded, which a signal handler raises wherever the task happens to be."""
+
+
+def test_an_interrupt_inside_a_write_is_raised_not_retried() -> None:
+    slept: list[float] = []
+
+    def interrupted() -> None:
+        try:
+            raise _Interrupt("soft time limit")
+        except _Interrupt:  # the driver's rollback fails while the interrupted command is still in flight
+            raise _outage() from OperationalError("ROLLBACK", {}, ConnectionError("another command in progress"))
+
+    with pytest.raises(_Interrupt, match="soft time limit"):
+        retry_db(interrupted, what="t", sleep=slept.append)
+    assert slept == []
+
+
+def test_an_outage_while_recording_a_failure_is_still_retried() -> None:
+    """retry_db called from an except block (as `_fail` is): the exception being handled is not an interrupt."""
+    slept: list[float] = []
+    calls = iter([_outage(), "recorded"])
+
+    def flaky() -> str:
+        outcome = next(calls)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    try:
+        raise ValueError("the run's own failure")
+    except ValueError:
+        assert retry_db(flaky, what="t", sleep=slept.append) == "recorded"
+    assert slept == [0.2]
+
+
+def test_a_signal_during_a_postgresql_query_is_raised_not_retried(pg_url: str) -> None:
+    """The real driver: psycopg waits for the server in Python, so the handler's exception lands mid-query and
+    comes back as an OperationalError from the failed rollback, with the interrupt only in its context."""
+    store = open_store(pg_url)
+    slept: list[float] = []
+
+    def on_alarm(signum: int, frame: object) -> None:
+        raise _Interrupt("soft time limit")
+
+    def slow_write() -> None:
+        with session_scope(store) as session:
+            session.execute(text("SELECT pg_sleep(2)"))
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with pytest.raises(_Interrupt, match="soft time limit"):
+            retry_db(slow_write, what="t", sleep=slept.append)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert slept == []
+    with session_scope(store) as session:  # the pool threw the broken connection away
+        assert session.execute(text("SELECT 1")).scalar_one() == 1
 
 
 def test_a_store_that_cannot_be_opened_is_waited_for() -> None:
