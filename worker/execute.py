@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.engine import Engine
 
 from db import RunRecord, session_scope
@@ -72,11 +74,17 @@ def execute_run(
     settings: WorkerSettings | None = None,
     worker: str | None = None,
     cache: DataCache = PROCESS_CACHE,
+    deadline: float | None = None,
 ) -> str:
     """Claim and train run `run_id`; return its outcome (a run status, SKIPPED or LOST_LEASE).
 
     Never raises for a training problem: divergence ends as "diverged", an exception as "failed" with its
     message, and the sweep goes on either way.
+
+    `deadline` (a `time.monotonic()` value) is the task's soft time limit. Celery enforces it with a signal
+    whose exception lands wherever the task happens to be, and library code that catches Exception (closing a
+    cursor, say) can swallow it; so the epoch callback also checks the clock after every epoch and fails the
+    run the same way, SoftTimeLimitExceeded with its reason.
     """
     settings = settings or WorkerSettings.from_env()
     worker = worker or worker_name()
@@ -96,7 +104,7 @@ def execute_run(
 
     control = _Control()
     beat = _Heartbeat(engine, run_id, worker, settings.heartbeat_seconds, control)
-    on_epoch = _EpochWriter(engine, run_id, worker, settings.checkpoint_every, control)
+    on_epoch = _EpochWriter(engine, run_id, worker, settings.checkpoint_every, control, deadline)
     beat.start()
     try:
         result = train(config, data, on_epoch=on_epoch, resume_from=resume_from)
@@ -152,10 +160,19 @@ def _load_checkpoint(engine: Engine, run_id: int, config: TrainConfig) -> dict[s
 class _EpochWriter:
     """The `on_epoch` callback: upsert the epoch, renew the lease, checkpoint, and say whether to go on."""
 
-    def __init__(self, engine: Engine, run_id: int, worker: str, checkpoint_every: int, control: _Control) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        run_id: int,
+        worker: str,
+        checkpoint_every: int,
+        control: _Control,
+        deadline: float | None = None,
+    ) -> None:
         self.engine, self.run_id, self.worker = engine, run_id, worker
         self.checkpoint_every = checkpoint_every
         self.control = control
+        self.deadline = deadline
 
     def __call__(self, progress: EpochProgress) -> bool:
         epoch = progress.metrics.epoch
@@ -173,6 +190,8 @@ class _EpochWriter:
                 self.control.cancel_requested |= answer.cancel_requested
 
         retry_db(write, what=f"run {self.run_id} epoch {epoch}")
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise SoftTimeLimitExceeded(f"the task's soft time limit passed after epoch {epoch}")
         return not self.control.stop
 
 
@@ -253,7 +272,7 @@ def _fail(engine: Engine, run_id: int, worker: str, exc: BaseException) -> str:
     if is_transient(exc):
         log.error("run %s: the database stayed unavailable (%s); left to its lease", run_id, exc.__class__.__name__)
         raise exc
-    message = f"{exc.__class__.__name__}: {' '.join(str(exc).split())}"[:2000]
+    message = describe_failure(exc)[:2000]
     log.error("run %s failed: %s\n%s", run_id, message, traceback.format_exc())
 
     def write() -> None:
@@ -262,3 +281,15 @@ def _fail(engine: Engine, run_id: int, worker: str, exc: BaseException) -> str:
 
     retry_db(write, what=f"run {run_id} failure")
     return FAILED
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for the run's error column: "ExceptionName: what it says"."""
+    name = exc.__class__.__name__
+    detail = str(exc)
+    if detail.startswith(f"{name}("):  # billiard's exceptions print as their repr
+        detail = " ".join(str(arg) for arg in exc.args)
+    if not detail and isinstance(exc, SoftTimeLimitExceeded):  # raised by the signal handler, without a reason
+        detail = "the task ran past its soft time limit (MNISTQ_TASK_SOFT_LIMIT)"
+    detail = " ".join(detail.split())
+    return f"{name}: {detail}" if detail else name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from celery.signals import celeryd_after_setup, worker_process_init
@@ -15,12 +16,23 @@ from worker.retry import retry_db
 from worker.settings import blas_threads
 
 
-@app.task(name=TASK_NAME)
-def train_run(run_id: int) -> str:
+@app.task(name=TASK_NAME, bind=True)
+def train_run(self: Any, run_id: int) -> str:
     """Train stored run `run_id` (a no-op if it is finished or held by a live worker); returns its outcome.
     The first task of a pool process opens the store, waiting out a database outage like every later write."""
+    started = time.monotonic()
     engine = retry_db(open_store, what=f"run {run_id}: opening the store")
-    return execute_run(int(run_id), engine=engine)
+    soft_limit = soft_time_limit(self.request.timelimit, app.conf.task_soft_time_limit)
+    deadline = None if soft_limit is None else started + soft_limit
+    return execute_run(int(run_id), engine=engine, deadline=deadline)
+
+
+def soft_time_limit(request_limits: Any, default: float | None) -> float | None:
+    """The soft time limit (seconds) of this delivery: the message's own (time_limit, soft_time_limit) if it
+    set one, else the app's."""
+    if isinstance(request_limits, list | tuple) and len(request_limits) == 2 and request_limits[1]:
+        return float(request_limits[1])
+    return float(default) if default else None
 
 
 @celeryd_after_setup.connect

@@ -10,11 +10,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import redis
+from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
@@ -27,9 +29,10 @@ from scheduler.queue import make_sender
 from scheduler.reaper import ReaperSettings, reap_once
 from scheduler.spec import load_spec
 from scheduler.submit import store_sweep
-from worker.execute import execute_run
+from worker.execute import describe_failure, execute_run
 from worker.identity import holder_is_dead, worker_name
 from worker.retry import retry_db
+from worker.tasks import soft_time_limit
 
 from ..queue.helpers import ROOT, wait_until
 from .helpers import spec_file
@@ -185,6 +188,40 @@ def test_an_outage_longer_than_the_retries_leaves_the_run_to_its_lease(
     with session_scope(open_store(sqlite_url)) as session:
         run = get_run(session, run_id)
     assert (run.status, run.attempts, run.error) == ("running", 1, None)  # not failed: the reaper requeues it
+
+
+def test_a_run_past_its_deadline_fails_at_the_next_epoch_even_if_the_signal_was_swallowed(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    """The soft limit's signal can be swallowed by library code (SQLAlchemy logs and drops an exception raised
+    while it closes a cursor); the epoch callback's own clock check still ends the run."""
+    (run_id, _) = _sweep(tmp_path, sqlite_url)
+    already_passed = time.monotonic() - 1.0
+    assert execute_run(run_id, engine=open_store(sqlite_url), deadline=already_passed) == "failed"
+    with session_scope(open_store(sqlite_url)) as session:
+        run = get_run(session, run_id)
+        history = run_history(session, run_id)
+    assert (run.status, run.attempts) == ("failed", 1)
+    assert run.error == "SoftTimeLimitExceeded: the task's soft time limit passed after epoch 1"
+    assert [h.epoch for h in history] == [1]  # the epoch it trained is kept
+    (other, _) = _sweep(tmp_path, sqlite_url, "seed = [2, 3]")
+    assert execute_run(other, engine=open_store(sqlite_url), deadline=time.monotonic() + 600) == "completed"
+
+
+def test_failures_are_described_in_one_line() -> None:
+    assert describe_failure(ValueError("bad\n  value")) == "ValueError: bad value"
+    assert describe_failure(SoftTimeLimitExceeded()) == (
+        "SoftTimeLimitExceeded: the task ran past its soft time limit (MNISTQ_TASK_SOFT_LIMIT)"
+    )
+    assert describe_failure(SoftTimeLimitExceeded("after epoch 3")) == "SoftTimeLimitExceeded: after epoch 3"
+    assert describe_failure(RuntimeError()) == "RuntimeError"
+
+
+def test_the_soft_limit_of_a_delivery_is_its_own_or_the_apps() -> None:
+    assert soft_time_limit([60, 3], 21600) == 3.0
+    assert soft_time_limit((None, None), 21600) == 21600.0
+    assert soft_time_limit(None, 21600) == 21600.0
+    assert soft_time_limit(None, None) is None
 
 
 def test_unclaimed_queued_runs(tmp_path: Path, db_url: str) -> None:
