@@ -189,6 +189,33 @@ def _fit_sklearn(config: dict, x, y, x_test, y_test) -> float:
         return float(clf.score(x_test, y_test))
 
 
+def g24_floor_seconds() -> float:
+    """Single-thread seconds that the matrix products of all 24 G24 trainings take at their shapes (10 epochs
+    each, `bench.train_throughput.gemm_floor`): no engine that computes them can train G24 in less than this
+    divided by the number of workers."""
+    import tomllib
+
+    from threadpoolctl import threadpool_limits
+
+    from bench.train_throughput import Shape, gemm_floor
+    from model.config import TrainConfig
+    from model.data.prepare import prepare
+    from scheduler.spec import expand
+
+    configs = expand(tomllib.loads(G24), "G24")
+    data = prepare(TrainConfig.from_dict({**configs[0].to_dict(), "seed": 0}))
+    total = 0.0
+    with threadpool_limits(1):
+        for config in configs:
+            epoch = gemm_floor(Shape("G24", tuple(config.hidden), config.batch_size), data)
+            epoch()  # warm-up
+            start = time.perf_counter()
+            for _ in range(config.epochs):
+                epoch()
+            total += time.perf_counter() - start
+    return total
+
+
 def submit_10k() -> tuple[float, float]:
     """(validate + store + send seconds in-process, whole `mnistq submit` command seconds) for 10,000 configs."""
     from db import open_store, session_scope
@@ -235,6 +262,12 @@ def main() -> None:
         print(f"G24 through the queue ({args.workers} workers x 1 thread): {wall:7.1f} s")
         print(f"G24 sklearn MLPClassifier, joblib n_jobs={args.workers}:      {sk:7.1f} s")
         print(f"speed-up: {sk / wall:.2f}x (target >= 2.5x)")
+        floor = g24_floor_seconds()
+        print(
+            f"ceiling: the products alone take {floor:.1f} s on 1 thread, so no engine beats "
+            f"{floor / args.workers:.1f} s on {args.workers} workers: at most {sk / (floor / args.workers):.2f}x "
+            f"sklearn; the queue reached {floor / args.workers / wall:.0%} of that bound"
+        )
         print(
             f"per-run overhead (worker time - training time) / training time: median "
             f"{100 * statistics.median(overhead):.2f}%, max {100 * max(overhead):.2f}% (target <= 2%)"

@@ -197,6 +197,11 @@ def report(shape: Shape, data: PreparedData, rates: dict[str, list[float]]) -> N
         target = TARGETS[shape.name].get(other)
         verdict = "" if target is None else f"  (target >= {target:g}: {'met' if ratio >= target else 'NOT met'})"
         print(f"  numpy / {other:<8}{ratio:7.3f}x{verdict}")
+    if "floor" in medians and "sklearn" in medians:
+        ceiling = medians["floor"] / medians["sklearn"]
+        target = TARGETS[shape.name]["sklearn"]
+        beyond = f"the {target:g}x target is beyond it" if ceiling < target else f"the {target:g}x target is within it"
+        print(f"  ceiling for any engine computing these products: floor / sklearn = {ceiling:.3f}x ({beyond})")
 
 
 def accuracy_line(config: dict[str, object]) -> str:

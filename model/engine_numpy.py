@@ -51,8 +51,9 @@ class NumpyRunner:
         sizes = [data.n_features, *config.hidden, data.n_classes]
         weights, biases = init_network(sizes, config.activation, self.rng, dtype)
         self.net = MLP(weights, biases, config.activation, max_batch=min(config.batch_size, len(self.y)))
+        self._params, self._grads = [self.net.flat_params], [self.net.flat_grads]  # every parameter at once
         self.optimizer = make_optimizer(
-            config.optimizer, self.net.params, momentum=config.momentum, nesterov=config.nesterov
+            config.optimizer, self._params, momentum=config.momentum, nesterov=config.nesterov
         )
         self.schedule = make_schedule(
             config.lr_schedule,
@@ -91,7 +92,7 @@ class NumpyRunner:
             )
             if not math.isfinite(loss):
                 return loss, correct / n
-            self.optimizer.update(self.net.params, self.net.grads, lr / scale)
+            self.optimizer.update(self._params, self._grads, lr / scale)
             total_loss += loss
             correct += right
         return total_loss / n, correct / n

@@ -5,7 +5,9 @@ A_l = f(Z_l), with A_0 the input batch, f the hidden activation and softmax on t
 (fan_in, fan_out), b_l is (fan_out,), a batch is (B, n_features). The Python lists are 0-based: `weights[0]` is W_1.
 
 All intermediate arrays live in buffers allocated once for `max_batch` rows; a smaller batch uses their first rows,
-so a training step allocates (almost) nothing.
+so a training step allocates (almost) nothing. The parameters live in one flat buffer (W_1..W_L, then b_1..b_L),
+and so do their gradients, so the L2 term and an optimiser's update are a few whole-buffer passes, not a few
+per array: on small batches the per-call overhead of NumPy is a large part of a step.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from model.nn.losses import softmax_cross_entropy, softmax_cross_entropy_grad
 class MLP:
     """Hidden layers with one activation, then a softmax output.
 
-    Keeps references to the `weights`/`biases` arrays it is given: an optimiser updating `params` in place
-    updates those very arrays.
+    Copies the `weights`/`biases` it is given into `flat_params`, (n_params,); `weights`, `biases` and
+    `params` are views of it, and `grad_weights`, `grad_biases` and `grads` views of `flat_grads`, in the same
+    layout. An optimiser may update either the flat buffer or the per-array views, in place.
     """
 
     def __init__(
@@ -30,12 +33,22 @@ class MLP:
     ) -> None:
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation {activation!r}: expected one of {', '.join(ACTIVATIONS)}")
-        self.weights = list(weights)
-        self.biases = list(biases)
+        given = [*weights, *biases]
+        dtype = given[0].dtype
+        self.flat_params = np.empty(sum(a.size for a in given), dtype)  # (n_params,)
+        self.flat_grads = np.empty_like(self.flat_params)  # (n_params,), filled by `backward`
+        self.params = _views(self.flat_params, [a.shape for a in given])  # [W_1..W_L, b_1..b_L]
+        self.grads = _views(self.flat_grads, [a.shape for a in given])  # their gradients, same order
+        for view, array in zip(self.params, given, strict=True):
+            view[...] = array
+        layers = len(weights)
+        self.weights, self.biases = self.params[:layers], self.params[layers:]
+        self.grad_weights, self.grad_biases = self.grads[:layers], self.grads[layers:]
+        self.n_weight_values = sum(w.size for w in self.weights)  # flat[:n_weight_values] is all of W_1..W_L
+        self._l2_term = np.empty(0, dtype)  # l2 * W_1..W_L, allocated on first use
         self.activation = activation
         self._f, self._df = ACTIVATIONS[activation], DERIVATIVES[activation]
         self.max_batch = max_batch
-        dtype = self.weights[0].dtype
         widths = [w.shape[1] for w in self.weights]
         self._out = [np.empty((max_batch, n), dtype) for n in widths]  # A_l (hidden) and logits/probs (last)
         self._mask: list[np.ndarray] = []  # dropout keep mask / (1 - p), allocated on first use
@@ -43,11 +56,7 @@ class MLP:
         self._delta = [np.empty((max_batch, n), dtype) for n in widths[:-1]]  # dC/dZ_l of hidden layers
         self._inputs: list[np.ndarray] = []  # A_{l-1} as fed to each layer by the last forward pass
         self._dropout = 0.0
-        self.grad_weights = [np.empty_like(w) for w in self.weights]
-        self.grad_biases = [np.empty_like(b) for b in self.biases]
         self._ones = np.ones(max_batch, dtype)  # sums over the batch as a BLAS product (BP3)
-        self.params = self.weights + self.biases  # [W_1..W_L, b_1..b_L], what an optimiser updates
-        self.grads = self.grad_weights + self.grad_biases  # their gradients after `backward`, same order
 
     def forward(
         self, x: np.ndarray, *, dropout: float = 0.0, rng: np.random.Generator | None = None
@@ -98,16 +107,19 @@ class MLP:
             a_prev = self._inputs[i]
             np.matmul(a_prev.T, delta, out=self.grad_weights[i])  # BP4: (n_in, B) @ (B, n_out) -> (n_in, n_out)
             np.matmul(self._ones[:rows], delta, out=self.grad_biases[i])  # BP3: (B,) @ (B, n_out) -> (n_out,)
-            if l2 > 0.0:
-                self.grad_weights[i] += l2 * self.weights[i]
             if i == 0:
-                return  # the input needs no gradient
+                break  # the input needs no gradient
             back = self._delta[i - 1][:rows]
             np.matmul(delta, self.weights[i].T, out=back)  # BP2: (B, n_out) @ (n_out, n_in) -> (B, n_in)
             if self._dropout > 0.0:
                 back *= self._mask[i - 1][:rows]  # through the dropout: dropped units pass no gradient
             self._df(self._out[i - 1][:rows], back)  # ... (.) f'(Z_{l-1})
             delta = back
+        if l2 > 0.0:  # + l2 * W for every weight matrix at once: they are the first n_weight_values of the buffer
+            if self._l2_term.size == 0:
+                self._l2_term = np.empty(self.n_weight_values, self.flat_params.dtype)
+            np.multiply(self.flat_params[: self.n_weight_values], l2, out=self._l2_term)
+            self.flat_grads[: self.n_weight_values] += self._l2_term
 
     def train_batch(
         self,
@@ -139,6 +151,16 @@ class MLP:
         for start in range(0, x.shape[0], self.max_batch):
             out[start : start + self.max_batch] = self.forward(x[start : start + self.max_batch])
         return out
+
+
+def _views(flat: np.ndarray, shapes: Sequence[tuple[int, ...]]) -> list[np.ndarray]:
+    """Consecutive views of the 1-D `flat`, one per shape, in order."""
+    views, offset = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        views.append(flat[offset : offset + size].reshape(shape))
+        offset += size
+    return views
 
 
 def l2_penalty(weights: Sequence[np.ndarray], l2: float) -> float:

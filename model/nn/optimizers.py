@@ -1,7 +1,8 @@
 """Gradient-descent optimisers that update parameters in place (after scikit-learn's `_stochastic_optimizers.py`).
 
 Each optimiser is built for a list of parameter arrays, then `update(params, grads, lr)` applies one step to them
-in place. `grads` is scratch: an update may overwrite it. `state()` exposes everything the optimiser remembers as
+in place. The numpy engine passes one flat buffer holding every parameter (`MLP.flat_params`), so a step is a
+few passes over it rather than a few per layer. `grads` is scratch: an update may overwrite it. `state()` exposes everything the optimiser remembers as
 named arrays (for snapshots) and `load_state()` puts it back, so a resumed run continues bitwise identically.
 """
 
@@ -30,8 +31,17 @@ def _named(prefix: str, arrays: Arrays) -> dict[str, np.ndarray]:
 
 
 def _load(prefix: str, arrays: Arrays, state: Mapping[str, np.ndarray]) -> None:
-    for i, a in enumerate(arrays):
-        np.copyto(a, state[f"{prefix}.{i}"])
+    """Copy `prefix.0`, `prefix.1`, ... into `arrays`, matching them up value by value in order, so a state
+    saved per parameter array loads into one flat buffer of the same parameters, and the other way round."""
+    count = sum(1 for name in state if name.startswith(f"{prefix}.") and name[len(prefix) + 1 :].isdigit())
+    stored = np.concatenate([np.ravel(state[f"{prefix}.{i}"]) for i in range(count)]) if count else np.empty(0)
+    needed = sum(a.size for a in arrays)
+    if stored.size != needed:
+        raise ValueError(f"optimizer state {prefix!r}: {stored.size} values stored, {needed} parameters to fill")
+    offset = 0
+    for a in arrays:
+        np.copyto(a, stored[offset : offset + a.size].reshape(a.shape))
+        offset += a.size
 
 
 class SGD:

@@ -64,3 +64,33 @@ def test_adam_first_step_moves_each_parameter_by_lr() -> None:
     params = [np.zeros(3)]
     Adam(params).update(params, [np.array([2.0, -0.5, 0.1])], 0.01)
     np.testing.assert_allclose(params[0], [-0.01, 0.01, -0.01], rtol=1e-4)
+
+
+@pytest.mark.parametrize("make", [lambda p: Momentum(p, 0.9), lambda p: Adam(p)])
+def test_flat_and_per_array_optimisers_take_identical_steps_and_share_state(make) -> None:
+    """The engine updates one flat buffer; a checkpoint written per array (before it did) loads into it."""
+    net, twin = network(1), network(1)
+    per_array = make(net.params)
+    flat = make([twin.flat_params])
+    rng = np.random.default_rng(2)
+    for _ in range(2):
+        grads = [rng.normal(size=p.shape) for p in net.params]
+        for g, view in zip(grads, twin.grads, strict=True):
+            view[...] = g
+        per_array.update(net.params, grads, 0.1)
+        flat.update([twin.flat_params], [twin.flat_grads], 0.1)
+    np.testing.assert_array_equal(net.flat_params, twin.flat_params)
+    resumed = make([network(1).flat_params])
+    resumed.load_state(per_array.state())  # per-array names and shapes into the flat layout
+    for name, array in resumed.state().items():
+        np.testing.assert_array_equal(array, flat.state()[name])
+    with pytest.raises(ValueError, match="values stored"):
+        make([np.zeros(3)]).load_state(per_array.state())
+
+
+def test_the_network_parameters_are_views_of_one_flat_buffer() -> None:
+    net = network()
+    assert net.flat_params.size == sum(p.size for p in net.params) == 16 * 12 + 12 * 3 + 12 + 3
+    net.flat_params[:] = 0.5
+    assert all(np.all(p == 0.5) for p in (*net.weights, *net.biases))
+    assert net.n_weight_values == 16 * 12 + 12 * 3  # the weights come first: the L2 term covers exactly them
