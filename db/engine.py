@@ -8,6 +8,8 @@ concurrent workers, use PostgreSQL: `MNISTQ_DATABASE_URL=postgresql+psycopg://US
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -65,9 +67,29 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     cursor.execute("PRAGMA foreign_keys = ON")
     if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(cursor)
         cursor.execute("PRAGMA synchronous = NORMAL")  # durable across crashes of the process in WAL mode
     cursor.close()
+
+
+def _enable_wal(cursor: Any) -> None:
+    """Switch the file to WAL (a persistent setting), waiting out other processes doing the same.
+
+    Switching needs an exclusive lock, and when two processes open a new file at once SQLite can answer
+    "database is locked" at once instead of calling the busy handler; so retry for up to the busy timeout.
+    A file that is already in WAL mode needs no switch, and no lock."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    delay = 0.005
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(0.25, delay * 2)
 
 
 @contextmanager

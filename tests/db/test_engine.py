@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy import text
 
+import db.engine as db_engine
 from db.engine import session_scope
 from db.errors import DatabaseUnavailableError, UserError
 from db.migrate import head_revision
@@ -100,3 +103,31 @@ with open_store(sys.argv[1]).connect() as connection:
 def test_two_processes_creating_a_new_database_at_once_both_succeed(db_url, run_together):
     revisions = run_together(OPEN_AND_REPORT, [[db_url], [db_url]])
     assert revisions == [head_revision(), head_revision()]
+
+
+class _FlakyWalCursor:
+    """A DB-API cursor whose journal-mode switch is refused `refusals` times, as SQLite does when two processes
+    open a new file at once."""
+
+    def __init__(self, refusals: int, error: str = "database is locked") -> None:
+        self.refusals, self.error, self.mode = refusals, error, "delete"
+
+    def execute(self, sql: str) -> _FlakyWalCursor:
+        if sql == "PRAGMA journal_mode = WAL":
+            if self.refusals:
+                self.refusals -= 1
+                raise sqlite3.OperationalError(self.error)
+            self.mode = "wal"
+        return self
+
+    def fetchone(self) -> tuple[str]:
+        return (self.mode,)
+
+
+def test_switching_to_wal_waits_out_a_concurrent_switch(monkeypatch):
+    monkeypatch.setattr(db_engine.time, "sleep", lambda _: None)
+    cursor = _FlakyWalCursor(refusals=3)
+    db_engine._enable_wal(cursor)
+    assert cursor.mode == "wal"
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):  # anything else is not waited out
+        db_engine._enable_wal(_FlakyWalCursor(refusals=1, error="disk I/O error"))
