@@ -33,6 +33,10 @@ from model.data.prepare import prepare
 from model.data.types import PreparedData
 from model.engine_numpy import NumpyRunner, train
 
+# untimed pause after each engine's turn: PyTorch's OpenMP threads (and OpenBLAS's) spin-wait for a few
+# milliseconds after their last parallel region, on the cores that the next engine is about to be timed on
+SETTLE_SECONDS = 0.1
+
 LEARNING_RATE = 0.01
 SEED_CONFIG = {  # the seed report's network, trained as the seed did (constant lr, no augmentation)
     "hidden": [256, 128, 64, 32, 16],
@@ -181,6 +185,7 @@ def measure(
             for _ in range(epochs):
                 run()
             rates[name].append(n_samples * epochs / (clock() - start))
+            time.sleep(SETTLE_SECONDS)
     return rates
 
 
