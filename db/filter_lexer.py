@@ -7,13 +7,13 @@ from dataclasses import dataclass
 
 from db.errors import FilterError
 
-KEYWORDS = ("and", "or", "not", "in")
+KEYWORDS = ("and", "or", "not", "in", "is")
 
 _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
     | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
-    | (?P<string>'[^']*'|"[^"]*")
+    | (?P<string>'(?:[^']|'')*'|"(?:[^"]|"")*")
     | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<op><=|>=|!=|<>|==|=|<|>)
     | (?P<punct>[(),-])
@@ -59,7 +59,8 @@ def tokenize(text: str) -> list[Token]:
             value: int | float = int(lexeme) if lexeme.isdigit() else float(lexeme)
             tokens.append(Token("number", lexeme, column, value))
         elif kind == "string":
-            tokens.append(Token("string", lexeme, column, lexeme[1:-1]))
+            quote = lexeme[0]
+            tokens.append(Token("string", lexeme, column, lexeme[1:-1].replace(quote * 2, quote)))
         elif kind == "punct":
             tokens.append(Token(lexeme, lexeme, column))
         else:

@@ -2,22 +2,27 @@
 
     val_acc > 0.95 and (learning_rate < 0.1 or depth >= 3) and engine = 'numpy'
     optimizer in ('adam', 'momentum') and not status = 'failed'
+    test_acc is null or val_loss is nan
 
-Grammar (keywords and, or, not, in are case-insensitive; `not` binds tighter than `and`, `and` than `or`):
+Grammar (keywords and, or, not, in, is are case-insensitive; `not` binds tighter than `and`, `and` than `or`):
 
     filter     := or_expr END
     or_expr    := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | "(" or_expr ")" | condition
     condition  := FIELD OP value | FIELD ["not"] "in" "(" value ("," value)* ")"
+                | FIELD "is" ["not"] ("null" | "nan")
     OP         := "=" | "==" | "!=" | "<>" | "<" | "<=" | ">" | ">="
     value      := NUMBER | "-" NUMBER | STRING       (1, 0.5, 1e-3; 'text' or "text")
 
-A string cannot contain its own quote character: write "it's" or 'say "hi"'.
+Inside a string, double its quote character to include it: 'it''s' (or write "it's").
 
 User text never becomes SQL: fields map to known columns and values become bound parameters. A comparison
 with a missing value (None) or NaN never matches, neither does its `not`: that is SQL's NULL logic, so
-`val_loss < 1` and `not val_loss < 1` both skip a diverged run. `sweep_id` matches any sweep a run belongs to.
+`val_loss < 1` and `not val_loss < 1` both skip a diverged run. To select those runs, ask for them:
+`is null` matches a missing value (a run not finished yet, a split the config does not have), `is nan` a final
+metric that came out NaN (a diverged run); `is not` negates either. `sweep_id` matches any sweep a run belongs
+to.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from sqlalchemy import ColumnElement, and_, exists, not_, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
 from db.filter_lexer import Token, filter_error, tokenize
-from db.models import Run, SweepRun
+from db.models import RUN_NANS, Run, SweepRun
 from db.status import STATUSES
 
 OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -64,6 +69,23 @@ class Field:
 
     def within(self, values: list[Any]) -> ColumnElement[bool]:
         return self.column.in_(values)
+
+    @property
+    def can_be_nan(self) -> bool:
+        return self.name in RUN_NANS.fields
+
+    def is_null(self) -> ColumnElement[bool]:
+        """No value at all: SQL NULL that is not a stored NaN (NaN is NULL plus a bit in nan_mask)."""
+        if not self.can_be_nan:
+            return self.column.is_(None)
+        return and_(self.column.is_(None), self._nan_bit() == 0)
+
+    def is_nan(self) -> ColumnElement[bool]:
+        return self._nan_bit() != 0
+
+    def _nan_bit(self) -> ColumnElement[int]:
+        bit = 1 << RUN_NANS.fields.index(self.name)
+        return Run.nan_mask.op("&")(bit)
 
 
 class MembershipField(Field):
@@ -205,6 +227,8 @@ class _Parser:
         if self.peek.kind == "op":
             op = self.take().text
             return field.compare(op, self.value(field))
+        if self.at_keyword("is"):
+            return self.null_test(field)
         negate = self.at_keyword("not")
         if negate:
             self.take()
@@ -214,9 +238,28 @@ class _Parser:
             return not_(condition) if negate else condition
         raise filter_error(
             self.peek.column,
-            f"expected an operator (= != < <= > >= or in) after {field.name!r}, found {_describe(self.peek)}"
-            f"{_did_you_mean(self.peek.text, ['and', 'or', 'not', 'in']) if self.peek.kind == 'name' else ''}",
+            f"expected an operator (= != < <= > >= in or is) after {field.name!r}, found {_describe(self.peek)}"
+            f"{_did_you_mean(self.peek.text, ['and', 'or', 'not', 'in', 'is']) if self.peek.kind == 'name' else ''}",
         )
+
+    def null_test(self, field: Field) -> ColumnElement[bool]:
+        """`FIELD is [not] null|nan`, after FIELD; the current token is `is`."""
+        self.take()
+        negate = self.at_keyword("not")
+        if negate:
+            self.take()
+        token = self.peek
+        word = token.text.lower() if token.kind == "name" else ""
+        if word not in ("null", "nan"):
+            raise filter_error(token.column, f"expected null or nan after 'is', found {_describe(token)}")
+        self.take()
+        if word == "nan" and not field.can_be_nan:
+            raise filter_error(
+                token.column,
+                f"{field.name} is never NaN: only the final metrics are ({', '.join(RUN_NANS.fields)})",
+            )
+        condition = field.is_nan() if word == "nan" else field.is_null()
+        return not_(condition) if negate else condition
 
     def value_list(self, field: Field) -> list[Any]:
         self.expect("(", "'(' to start the list of values")

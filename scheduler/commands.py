@@ -182,9 +182,10 @@ def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None,
     """List runs with filters and ordering (table, CSV for spreadsheets, JSON for pandas).
 
     Filters compare config parameters and final metrics: = != < <= > >=, in (...), and/or/not and
-    parentheses. Fields: id, sweep_id, engine, status, attempts, dataset, hidden, depth, learning_rate,
-    batch_size, epochs, optimizer, activation, l2, momentum, seed, train/val/test acc and loss, best_epoch,
-    train_seconds.
+    parentheses. A comparison never matches a missing or NaN value: select those with `is null` / `is nan`
+    (and `is not ...`), e.g. "test_acc is null" or "val_loss is nan". Fields: id, sweep_id, engine, status,
+    attempts, dataset, hidden, depth, learning_rate, batch_size, epochs, optimizer, activation, l2, momentum,
+    seed, train/val/test acc and loss, best_epoch, train_seconds.
     """
     with session_scope(open_store()) as session:
         sweep_id = None if sweep is None else resolve_sweep(session, sweep)

@@ -103,13 +103,17 @@ def test_ordering_counting_and_limits(seeded):
             r"^filter column 15: expected '\)' to close the parenthesis, found the end of the filter",
         ),
         ("val_acc >", r"^filter column 10: expected a value for 'val_acc'"),
-        ("val_acc 0.9", r"^filter column 9: expected an operator \(= != < <= > >= or in\) after 'val_acc'"),
+        ("val_acc 0.9", r"^filter column 9: expected an operator \(= != < <= > >= in or is\) after 'val_acc'"),
         ("depth in ()", r"^filter column 11: expected a value for 'depth'"),
         ("engine = 'numpy", r"^filter column 10: string starting with ' is never closed"),
         ("val_acc > 0.9 and", r"^filter column 18: expected a field name, found the end of the filter"),
         ("hidden = 'wide'", r"^filter column 10: hidden is comma-separated layer widths"),
         ("   ", r"^filter column 1: the filter is empty"),
         ("val_acc > 1 or 1=1 --", r"^filter column 16: expected a field name, found '1'"),
+        ("val_acc is 0.9", r"^filter column 12: expected null or nan after 'is', found '0.9'"),
+        ("val_acc is not", r"^filter column 15: expected null or nan after 'is', found the end of the filter"),
+        ("depth is nan", r"^filter column 10: depth is never NaN: only the final metrics are \(train_acc, "),
+        ("engine = 'it''s", r"^filter column 14: string starting with ' is never closed"),
     ],
 )
 def test_errors_are_one_line_and_point_at_the_column(where, message):
@@ -141,3 +145,30 @@ def test_a_hostile_string_value_is_just_a_string(seeded):
 def test_order_keys_are_validated_with_columns(order, message):
     with pytest.raises(FilterError, match=message):
         parse_order(order)
+
+
+def test_missing_and_nan_values_are_selected_by_is_null_and_is_nan(store, new_run):
+    """A comparison never matches a missing or NaN metric; `is [not] null` and `is [not] nan` select them."""
+    with session_scope(store) as session:
+        diverged, finite, queued, quoted = create_sweep(
+            session,
+            "nulls",
+            {},
+            [new_run(0), new_run(1), new_run(2), new_run(3, dataset="csv:/data/it's here.csv")],
+        ).run_ids
+        for run_id, val_loss in ((diverged, float("nan")), (finite, 0.3)):
+            claim_run(session, run_id, worker="w", lease_seconds=60, max_attempts=1)
+            finish_run(session, run_id, worker="w", status="completed", metrics={"val_loss": val_loss})
+    cases = [
+        ("val_loss is nan", [diverged]),
+        ("val_loss IS NULL", [queued, quoted]),
+        ("val_loss is not null", [diverged, finite]),  # NaN is a value, only a missing one is null
+        ("val_loss is not nan and val_loss is not null", [finite]),
+        ("val_loss < 1 or not val_loss < 1", [finite]),  # comparisons skip both
+        ("test_acc is null", [diverged, finite, queued, quoted]),
+        ("dataset = 'csv:/data/it''s here.csv'", [quoted]),  # a quote doubled inside the string
+        ('dataset = "csv:/data/it\'s here.csv"', [quoted]),
+        ("dataset is null", []),
+    ]
+    for where, expected in cases:
+        assert ids_for(store, where) == expected, where
