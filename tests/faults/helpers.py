@@ -23,6 +23,10 @@ from db.queries import get_artifact, get_run, run_history, sweep_run_ids
 from ..conftest import service_unavailable
 from ..queue.helpers import ROOT, stop, wait_until
 
+# a hidden layer wide enough that an epoch takes tens of milliseconds even on a fast machine: tests that act
+# "mid-run" (after a checkpoint, after two epochs) then have a window of hundreds of milliseconds, not tens
+WIDE = "[256]"
+
 FAST_LEASES = {  # seconds: a lost worker is noticed within a few seconds
     "MNISTQ_LEASE_SECONDS": "3",
     "MNISTQ_HEARTBEAT_SECONDS": "0.5",

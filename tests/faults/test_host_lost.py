@@ -20,12 +20,12 @@ from scheduler.spec import load_spec
 from scheduler.submit import store_sweep
 
 from ..queue.helpers import mnistq_json, wait_until
-from .helpers import Store, count_in, running, spec_file, start_celery, start_scheduler, wait_ready
+from .helpers import WIDE, Store, count_in, running, spec_file, start_celery, start_scheduler, wait_ready
 
 
 @pytest.mark.slow
 def test_runs_of_a_lost_host_are_reaped_and_finished_elsewhere(fault_env: dict[str, str], tmp_path: Path) -> None:
-    spec = spec_file(tmp_path, "lost-host", "seed = [3]", epochs=16)
+    spec = spec_file(tmp_path, "lost-host", "seed = [3]", epochs=16, hidden=WIDE)
     store = Store(fault_env["MNISTQ_DATABASE_URL"])
     logs = {name: tmp_path / f"{name}.log" for name in ("doomed", "survivor", "scheduler")}
     doomed = start_celery("doomed", {**fault_env, "MNISTQ_WORKER_HOST": "doomed-host"}, logs["doomed"])

@@ -20,7 +20,7 @@ from db.queries import load_artifact, sweep_run_ids
 from model.weights_io import weights_from_npz_bytes
 
 from ..queue.helpers import ROOT, mnistq_json, wait_until
-from .helpers import Store, running, spec_file, start_celery, wait_ready
+from .helpers import WIDE, Store, running, spec_file, start_celery, wait_ready
 
 pytestmark = pytest.mark.slow
 
@@ -56,7 +56,7 @@ def _curve(h) -> tuple:
 def test_killed_run_resumes_from_its_checkpoint_and_ends_bitwise_equal(
     fault_env: dict[str, str], tmp_path: Path
 ) -> None:
-    spec = spec_file(tmp_path, "kill9", "seed = [7]", epochs=EPOCHS)
+    spec = spec_file(tmp_path, "kill9", "seed = [7]", epochs=EPOCHS, hidden=WIDE)
     reference_url = f"sqlite:///{tmp_path / 'reference.db'}"
     reference = _start_uninterrupted(spec, reference_url)
     store = Store(fault_env["MNISTQ_DATABASE_URL"])

@@ -15,7 +15,17 @@ from db import session_scope
 from db.queries import get_artifact
 
 from ..queue.helpers import mnistq_json, wait_until
-from .helpers import FAST_LEASES, OutageProxy, Store, count_in, running, spec_file, start_celery, wait_ready
+from .helpers import (
+    FAST_LEASES,
+    WIDE,
+    OutageProxy,
+    Store,
+    count_in,
+    running,
+    spec_file,
+    start_celery,
+    wait_ready,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -44,7 +54,7 @@ def test_run_completes_through_a_ten_second_database_outage(
     worker = start_celery("pg", {**env, "MNISTQ_DATABASE_URL": through_proxy}, log)
     with running(worker):
         wait_ready(log)
-        out = mnistq_json("submit", str(spec_file(tmp_path, "outage", "seed = [5]", epochs=EPOCHS, hidden="[32]")), "--json", env=env)
+        out = mnistq_json("submit", str(spec_file(tmp_path, "outage", "seed = [5]", epochs=EPOCHS, hidden=WIDE)), "--json", env=env)
         (run_id,) = [r.id for r in store.runs(out["sweep_id"])]
         wait_until(lambda: len(store.epochs(run_id)) >= 2, 60, "two epochs", every=0.05)
 

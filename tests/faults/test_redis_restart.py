@@ -14,6 +14,7 @@ from db.status import COMPLETED
 from ..queue.helpers import mnistq_json, wait_until
 from .helpers import (
     FAST_LEASES,
+    WIDE,
     PrivateRedis,
     Store,
     running,
@@ -33,7 +34,7 @@ def test_no_run_is_lost_or_duplicated_when_redis_restarts(
 ) -> None:
     env = {"MNISTQ_BROKER_URL": private_redis.url, "MNISTQ_DATABASE_URL": pg_url, **FAST_LEASES}
     env["MNISTQ_BLAS_THREADS"] = "1"  # two workers share the cores
-    spec = spec_file(tmp_path, "restart", "seed = [0, 1, 2, 3, 4, 5, 6, 7]", epochs=EPOCHS, hidden="[32]")
+    spec = spec_file(tmp_path, "restart", "seed = [0, 1, 2, 3, 4, 5, 6, 7]", epochs=EPOCHS, hidden=WIDE)
     store = Store(pg_url)
     logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
     scheduler_log = tmp_path / "scheduler.log"
