@@ -26,7 +26,7 @@ from .helpers import (
 
 pytestmark = pytest.mark.slow
 
-EPOCHS = 4
+EPOCHS = 12  # long enough (with WIDE) that "one running, two queued" lasts seconds, even on a busy machine
 
 
 def test_no_run_is_lost_or_duplicated_when_redis_restarts(
