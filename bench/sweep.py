@@ -32,6 +32,9 @@ from pathlib import Path
 import psycopg
 import redis
 
+from model.config import TrainConfig
+from model.data.types import PreparedData
+
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get("MNISTQ_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("MNISTQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
@@ -153,18 +156,21 @@ def _per_run_seconds(database_url: str) -> list[tuple[float, float, bool]]:
     ]
 
 
-def sklearn_g24(n_jobs: int) -> float:
-    """Wall seconds for the same 24 configs as MLPClassifier in a joblib loop."""
+def g24_configs_and_data() -> tuple[list[TrainConfig], PreparedData]:
+    """G24's 24 configs, and the split they all train on (the seed only changes init and shuffling here)."""
     import tomllib
 
-    from joblib import Parallel, delayed
-
-    from model.config import TrainConfig
     from model.data.prepare import prepare
     from scheduler.spec import expand
 
     configs = expand(tomllib.loads(G24), "G24")
-    data = prepare(TrainConfig.from_dict({**configs[0].to_dict(), "seed": 0}))
+    return configs, prepare(TrainConfig.from_dict({**configs[0].to_dict(), "seed": 0}))
+
+
+def sklearn_g24(configs: list[TrainConfig], data: PreparedData, n_jobs: int) -> float:
+    """Wall seconds for the same 24 configs as MLPClassifier in a joblib loop."""
+    from joblib import Parallel, delayed
+
     start = time.perf_counter()
     scores = Parallel(n_jobs=n_jobs, backend="loky")(
         delayed(_fit_sklearn)(c.to_dict(), data.train.x, data.train.y, data.test.x, data.test.y) for c in configs
@@ -197,21 +203,14 @@ def _fit_sklearn(config: dict, x, y, x_test, y_test) -> float:
         return float(clf.score(x_test, y_test))
 
 
-def g24_floor_seconds() -> float:
+def g24_floor_seconds(configs: list[TrainConfig], data: PreparedData) -> float:
     """Single-thread seconds that the matrix products of all 24 G24 trainings take at their shapes (10 epochs
     each, `bench.train_throughput.gemm_floor`): no engine that computes them can train G24 in less than this
     divided by the number of workers."""
-    import tomllib
-
     from threadpoolctl import threadpool_limits
 
     from bench.train_throughput import Shape, gemm_floor
-    from model.config import TrainConfig
-    from model.data.prepare import prepare
-    from scheduler.spec import expand
 
-    configs = expand(tomllib.loads(G24), "G24")
-    data = prepare(TrainConfig.from_dict({**configs[0].to_dict(), "seed": 0}))
     total = 0.0
     with threadpool_limits(1):
         for config in configs:
@@ -264,14 +263,15 @@ def main() -> None:
     print(f"# bench.sweep  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {os.cpu_count()} cores  "
           f"load {os.getloadavg()[0]:.2f}")
     if not args.skip_g24:
-        sk = sklearn_g24(args.workers)
+        configs, data = g24_configs_and_data()
+        sk = sklearn_g24(configs, data, args.workers)
         wall, per_run = queue_g24(args.workers)
         overhead = [(worker - train) / train for train, worker, _ in per_run if train > 0]
         warm = [(worker - train) / train for train, worker, first in per_run if train > 0 and not first]
         print(f"G24 through the queue ({args.workers} workers x 1 thread): {wall:7.1f} s")
         print(f"G24 sklearn MLPClassifier, joblib n_jobs={args.workers}:      {sk:7.1f} s")
         print(f"speed-up: {sk / wall:.2f}x (target >= 2.5x)")
-        floor = g24_floor_seconds()
+        floor = g24_floor_seconds(configs, data)
         print(
             f"ceiling: the products alone take {floor:.1f} s on 1 thread, so no engine beats "
             f"{floor / args.workers:.1f} s on {args.workers} workers: at most {sk / (floor / args.workers):.2f}x "

@@ -183,6 +183,13 @@ class _Parser:
     def at_keyword(self, word: str) -> bool:
         return self.peek.kind == "keyword" and self.peek.text == word
 
+    def accept(self, word: str) -> bool:
+        """Consume keyword `word` if it comes next; say whether it did."""
+        if not self.at_keyword(word):
+            return False
+        self.take()
+        return True
+
     def expect(self, kind: str, what: str) -> Token:
         if self.peek.kind != kind:
             raise filter_error(self.peek.column, f"expected {what}, found {_describe(self.peek)}")
@@ -195,21 +202,18 @@ class _Parser:
 
     def or_expr(self) -> ColumnElement[bool]:
         terms = [self.and_expr()]
-        while self.at_keyword("or"):
-            self.take()
+        while self.accept("or"):
             terms.append(self.and_expr())
         return terms[0] if len(terms) == 1 else or_(*terms)
 
     def and_expr(self) -> ColumnElement[bool]:
         terms = [self.not_expr()]
-        while self.at_keyword("and"):
-            self.take()
+        while self.accept("and"):
             terms.append(self.not_expr())
         return terms[0] if len(terms) == 1 else and_(*terms)
 
     def not_expr(self) -> ColumnElement[bool]:
-        if self.at_keyword("not"):
-            self.take()
+        if self.accept("not"):
             return not_(self.not_expr())
         if self.peek.kind == "(":
             self.take()
@@ -227,13 +231,10 @@ class _Parser:
         if self.peek.kind == "op":
             op = self.take().text
             return field.compare(op, self.value(field))
-        if self.at_keyword("is"):
+        if self.accept("is"):
             return self.null_test(field)
-        negate = self.at_keyword("not")
-        if negate:
-            self.take()
-        if self.at_keyword("in"):
-            self.take()
+        negate = self.accept("not")
+        if self.accept("in"):
             condition = field.within(self.value_list(field))
             return not_(condition) if negate else condition
         raise filter_error(
@@ -243,11 +244,8 @@ class _Parser:
         )
 
     def null_test(self, field: Field) -> ColumnElement[bool]:
-        """`FIELD is [not] null|nan`, after FIELD; the current token is `is`."""
-        self.take()
-        negate = self.at_keyword("not")
-        if negate:
-            self.take()
+        """`FIELD is [not] null|nan`, after `FIELD is`."""
+        negate = self.accept("not")
         token = self.peek
         word = token.text.lower() if token.kind == "name" else ""
         if word not in ("null", "nan"):

@@ -49,7 +49,7 @@ def retry_db(
             interrupt = interrupting_exception(exc, ambient=ambient)
             if interrupt is not None:
                 raise interrupt from None
-            if not is_transient(exc, ambient=ambient) or time.monotonic() + delay > deadline:
+            if not _is_outage(exc) or time.monotonic() + delay > deadline:
                 raise
             log.warning("%s: database unavailable (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
             sleep(delay)
@@ -83,12 +83,14 @@ def _is_database_error(exc: BaseException) -> bool:
     return type(exc).__module__.split(".", 1)[0] == "psycopg"  # psycopg.Error and its subclasses
 
 
-def is_transient(exc: BaseException, *, ambient: BaseException | None = None) -> bool:
+def is_transient(exc: BaseException) -> bool:
     """True for a database outage (a dropped or refused connection, a locked SQLite file, a store that could
     not be opened): nothing the run's config is to blame for, so the run must not be marked failed because of
     it. An outage that interrupted something else (see `interrupting_exception`) is not one."""
-    if interrupting_exception(exc, ambient=ambient) is not None:
-        return False
+    return interrupting_exception(exc) is None and _is_outage(exc)
+
+
+def _is_outage(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError | DatabaseUnavailableError):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

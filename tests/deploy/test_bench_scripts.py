@@ -6,16 +6,14 @@ from __future__ import annotations
 import importlib
 import subprocess
 import sys
-import tomllib
 
 import numpy as np
 
 from bench.__main__ import BENCHMARKS
-from bench.sweep import G24
+from bench.sweep import g24_configs_and_data
 from bench.train_throughput import SHAPES, Shape, gemm_floor
 from model.config import TrainConfig
 from model.data.prepare import prepare
-from scheduler.spec import expand
 
 from ..queue.helpers import ROOT
 
@@ -32,12 +30,11 @@ def test_an_unknown_benchmark_name_is_a_usage_error() -> None:
 
 
 def test_g24_is_the_issues_grid() -> None:
-    configs = expand(tomllib.loads(G24), "G24")
+    configs, data = g24_configs_and_data()
     assert len(configs) == 24
     assert {tuple(c.hidden) for c in configs} == {(128, 64, 64, 32, 32), (256, 128, 64, 32, 16)}
     assert {c.batch_size for c in configs} == {32, 128} and {c.learning_rate for c in configs} == {0.01, 0.05, 0.1}
     assert all((c.engine, c.optimizer, c.momentum, c.l2, c.epochs) == ("numpy", "momentum", 0.9, 1e-4, 10) for c in configs)
-    data = prepare(configs[0])
     assert (len(data.train), len(data.test)) == (4000, 1000)
 
 

@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -63,17 +64,22 @@ def test_worker_host_override_defines_this_host(monkeypatch: pytest.MonkeyPatch)
     assert not holder_is_dead(f"{socket.gethostname()}:{dead}")  # now another host's: only its lease can tell
 
 
-def test_retry_db_backs_off_on_outages_only_and_gives_up() -> None:
-    slept: list[float] = []
-    calls = iter([_outage(), _outage(), "done"])
+def _scripted(*outcomes: object) -> Callable[[], object]:
+    """A write that raises or returns `outcomes` in turn, one per call."""
+    calls = iter(outcomes)
 
-    def flaky() -> str:
+    def write() -> object:
         outcome = next(calls)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
 
-    assert retry_db(flaky, what="test", sleep=slept.append) == "done"
+    return write
+
+
+def test_retry_db_backs_off_on_outages_only_and_gives_up() -> None:
+    slept: list[float] = []
+    assert retry_db(_scripted(_outage(), _outage(), "done"), what="test", sleep=slept.append) == "done"
     assert slept == [0.2, 0.4]
     with pytest.raises(IntegrityError):  # a bug or a constraint: never retried
         retry_db(lambda: (_ for _ in ()).throw(IntegrityError("INSERT", {}, Exception("dup"))), what="t", sleep=slept.append)
@@ -104,18 +110,10 @@ def test_an_interrupt_inside_a_write_is_raised_not_retried() -> None:
 def test_an_outage_while_recording_a_failure_is_still_retried() -> None:
     """retry_db called from an except block (as `_fail` is): the exception being handled is not an interrupt."""
     slept: list[float] = []
-    calls = iter([_outage(), "recorded"])
-
-    def flaky() -> str:
-        outcome = next(calls)
-        if isinstance(outcome, Exception):
-            raise outcome
-        return outcome
-
     try:
         raise ValueError("the run's own failure")
     except ValueError:
-        assert retry_db(flaky, what="t", sleep=slept.append) == "recorded"
+        assert retry_db(_scripted(_outage(), "recorded"), what="t", sleep=slept.append) == "recorded"
     assert slept == [0.2]
 
 
