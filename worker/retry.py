@@ -37,7 +37,7 @@ def retry_db(
 
     An exception that a signal handler raised in the middle of the write (Celery's soft time limit, Ctrl-C)
     is raised as itself, never retried: the driver reports it as a failed command with the interrupt in its
-    context, and retrying would swallow it.
+    context, or SQLAlchemy wraps it in a StatementError, and retrying or recording the wrapper would hide it.
     """
     deadline = time.monotonic() + give_up_after
     delay = first_delay
@@ -45,7 +45,7 @@ def retry_db(
     while True:
         try:
             return write()
-        except (DBAPIError, DatabaseUnavailableError) as exc:
+        except (SQLAlchemyError, DatabaseUnavailableError) as exc:  # StatementError too: it may wrap an interrupt
             interrupt = interrupting_exception(exc, ambient=ambient)
             if interrupt is not None:
                 raise interrupt from None

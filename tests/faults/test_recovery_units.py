@@ -19,7 +19,7 @@ import pytest
 import redis
 from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy import text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError, StatementError
 
 import worker.execute as worker_execute
 from db import DatabaseUnavailableError, open_store, session_scope
@@ -101,6 +101,21 @@ def test_an_interrupt_inside_a_write_is_raised_not_retried() -> None:
             raise _Interrupt("soft time limit")
         except _Interrupt:  # the driver's rollback fails while the interrupted command is still in flight
             raise _outage() from OperationalError("ROLLBACK", {}, ConnectionError("another command in progress"))
+
+    with pytest.raises(_Interrupt, match="soft time limit"):
+        retry_db(interrupted, what="t", sleep=slept.append)
+    assert slept == []
+
+
+def test_an_interrupt_that_sqlalchemy_wrapped_is_raised_as_itself() -> None:
+    """Raised while SQLAlchemy prepares or runs a statement, the interrupt comes back as a StatementError."""
+    slept: list[float] = []
+
+    def interrupted() -> None:
+        try:
+            raise _Interrupt("soft time limit")
+        except _Interrupt as exc:
+            raise StatementError("(_Interrupt) soft time limit", "INSERT INTO epoch_metrics ...", {}, exc) from exc
 
     with pytest.raises(_Interrupt, match="soft time limit"):
         retry_db(interrupted, what="t", sleep=slept.append)
