@@ -119,7 +119,7 @@ def scratch_database(backend: str) -> Iterator[str]:
 
 def time_create(url: str, runs: list[NewRun], samples: list[Sample]) -> int:
     """Store a sweep of `runs` (commit included), timed into `samples`; returns the sweep id."""
-    engine = open_store(url)
+    engine = open_store(url, create=True)
     with measured(samples), session_scope(engine) as session:
         return create_sweep(session, "bench", {"grid": "bench"}, runs).sweep.id
 
@@ -127,7 +127,7 @@ def time_create(url: str, runs: list[NewRun], samples: list[Sample]) -> int:
 def populate(url: str, epochs: int) -> None:
     """Complete every run with metrics and an `epochs`-long learning curve (bulk statements, not timed)."""
     rng = random.Random(0)
-    engine = open_store(url)
+    engine = open_store(url, create=True)
     with session_scope(engine) as session:
         run_ids = list(session.execute(text("SELECT id FROM runs ORDER BY id")).scalars())
         finals = []
@@ -173,7 +173,7 @@ def timings(repeat: int, call: Callable[[], Any]) -> list[Sample]:
 
 
 def measure_queries(url: str, sweep_id: int, repeat: int) -> dict[str, list[Sample]]:
-    engine = open_store(url)
+    engine = open_store(url, create=True)
 
     def in_session(query: Callable[[Any], Any]) -> Callable[[], Any]:
         def call() -> Any:
@@ -226,7 +226,7 @@ def bench_backend(backend: str, runs: int, epochs: int, repeat: int) -> dict[str
         populate(url, epochs)
         populated_s = time.perf_counter() - started
         figures = measure_queries(url, sweep_id, repeat)
-        with session_scope(open_store(url)) as session:
+        with session_scope(open_store(url, create=True)) as session:
             matched = len(list_runs(session, where=FILTER))
         dispose_engines()
     figures["create"] = creates

@@ -92,7 +92,7 @@ def populate(url: str, n_runs: int) -> int:
         for c in configs
     ]
     blobs = real_weights(REAL_WEIGHTS)
-    engine = open_store(url)
+    engine = open_store(url, create=True)
     with session_scope(engine) as session:
         created = create_sweep(
             session, "scale-1000", {"name": "scale-1000", "fixed": FIXED, "grid": GRID}, runs
@@ -177,7 +177,7 @@ def main() -> None:
         sweep_id = populate(url, args.runs)
         print(f"populated {args.runs} runs in {time.perf_counter() - start:.1f} s (not part of the figure)")
         steps = StepTimer()
-        with session_scope(open_store(url)) as session:
+        with session_scope(open_store(url, create=True)) as session:
             start, cpu = time.perf_counter(), time.process_time()
             document = build_document(session, sweep_id, top_k=args.top, advance=steps)
             html = render_html(document).encode("utf-8")

@@ -165,7 +165,7 @@ def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[None]:
 
 def wait_for_sweep(database_url: str, sweep_id: int, timeout: float) -> float:
     """Poll the store until every run of the sweep finished; returns the mean training seconds per run."""
-    engine, deadline = open_store(database_url), time.monotonic() + timeout
+    engine, deadline = open_store(database_url, create=True), time.monotonic() + timeout
     while time.monotonic() < deadline:
         with session_scope(engine) as session:
             counts = sweep_counts(session, sweep_id)

@@ -142,7 +142,7 @@ def _per_run_seconds(database_url: str) -> list[tuple[float, float, bool]]:
     from db import open_store, session_scope
     from db.queries import list_runs
 
-    with session_scope(open_store(database_url)) as session:
+    with session_scope(open_store(database_url, create=True)) as session:
         runs = list_runs(session)
     assert all(r.status in ("completed", "diverged") for r in runs), [(r.id, r.status, r.error) for r in runs]
     diverged = sum(1 for r in runs if r.status == "diverged")
@@ -237,7 +237,7 @@ def submit_10k() -> tuple[float, float]:
         spec_path = Path(tmp) / "big.toml"
         spec_path.write_text(text)
         with Scratch() as scratch:
-            engine = open_store(scratch.env["MNISTQ_DATABASE_URL"])
+            engine = open_store(scratch.env["MNISTQ_DATABASE_URL"], create=True)
             start = time.perf_counter()
             spec = load_spec(spec_path)
             with session_scope(engine) as session:

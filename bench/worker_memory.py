@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, workdir: Path) -> None:
         f'name = "memory"\n[fixed]\ndataset = "mnist-5k"\nepochs = {args.epochs}\nhidden = [{args.hidden}]\n'
         f"[grid]\nlearning_rate = [{rates}]\n"
     )
-    with session_scope(open_store()) as session:
+    with session_scope(open_store(create=True)) as session:
         run_ids = [run_id for run_id, _ in store_sweep(session, load_spec(spec)).to_train]
 
     start = measure()

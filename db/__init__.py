@@ -6,7 +6,7 @@
         run = get_run(session, 42)
 
 Here: opening the store, errors and records. `db.queries`: every query. `db.filters`: the --where language.
-`db` imports nothing else of mnistq: it takes plain dicts and values and returns frozen records.
+`db` imports nothing else of mnistq but the leaf package `core`: it takes plain dicts and values and returns frozen records.
 """
 
 from db.engine import session_scope
@@ -16,6 +16,7 @@ from db.errors import (
     FilterError,
     NotFoundError,
     SchemaError,
+    StoreMissingError,
     UserError,
 )
 from db.policy import LeasePolicy
@@ -32,7 +33,7 @@ from db.records import (
     SweepRecord,
 )
 from db.store import dispose_engines, open_store
-from db.url import database_url, mask_url
+from db.url import database_url
 
 __all__ = [
     "LeasePolicy",
@@ -47,6 +48,7 @@ __all__ = [
     "RunControl",
     "RunRecord",
     "SchemaError",
+    "StoreMissingError",
     "SweepCancelled",
     "SweepCounts",
     "SweepCreated",
@@ -54,7 +56,6 @@ __all__ = [
     "UserError",
     "database_url",
     "dispose_engines",
-    "mask_url",
     "open_store",
     "session_scope",
 ]

@@ -9,9 +9,10 @@ from pathlib import Path
 import click
 from sqlalchemy.engine import Engine
 
+from core.masking import mask_url
 from db.engine import connect, create_store_engine
 from db.migrate import known_revisions, schema_state, upgrade
-from db.url import ENV_VAR, database_url, mask_url, parse_url
+from db.url import ENV_VAR, database_url, parse_url
 
 URL_OPTION = click.option(
     "--url",

@@ -1,14 +1,8 @@
-"""User-facing errors of the result store.
-
-`db` imports nothing else of mnistq, so it has its own `UserError`. The CLI recognises it by the `user_error`
-flag (not by class): one line on stderr, exit code 2, no traceback. Anything else escaping `db` is a bug.
+"""User-facing errors of the result store, in the one hierarchy of `core.errors`: the `mnistq` front door
+prints them on one line and exits with code 2. Anything else escaping `db` is a bug.
 """
 
-
-class UserError(Exception):
-    """A mistake the user can fix. The message is one line naming the run, sweep, URL or filter column."""
-
-    user_error = True
+from core.errors import UserError
 
 
 class NotFoundError(UserError, LookupError):
@@ -17,6 +11,10 @@ class NotFoundError(UserError, LookupError):
 
 class DatabaseUnavailableError(UserError):
     """The database cannot be reached or opened (the message masks the password)."""
+
+
+class StoreMissingError(UserError):
+    """A command that only reads (or changes existing runs) found no store: no SQLite file, or no schema."""
 
 
 class SchemaError(UserError):

@@ -1,9 +1,10 @@
 """Schema versions: Alembic driven from Python, with the scripts shipped inside the package.
 
 `upgrade(engine)` brings any database to the newest revision (what `mnistq db upgrade` runs).
-`check_schema(engine)` is what every other command relies on: an empty database is created on first use,
-a database at the newest revision passes, and anything else is refused with a one-line SchemaError saying what
-to do. An existing database is never migrated implicitly: upgrading is the operator's decision.
+`check_schema(engine, create=...)` is what every other command relies on: an empty database is created on
+first use by the commands that store new work (`create`), a database at the newest revision passes, and
+anything else is refused with a one-line error saying what to do. An existing database is never migrated
+implicitly: upgrading is the operator's decision.
 
 Concurrent first use (several workers starting on a new database) is serialised: a PostgreSQL advisory lock,
 or SQLite's write lock (BEGIN IMMEDIATE), is held while the version is read and the tables are created.
@@ -21,9 +22,10 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import Engine
 
+from core.masking import mask_url
 from db.engine import connect
-from db.errors import SchemaError
-from db.url import mask_url
+from db.errors import SchemaError, StoreMissingError
+from db.url import describe_location, parse_url
 
 if TYPE_CHECKING:  # Alembic is imported only to migrate: every command checks the schema, few migrate it
     from alembic.config import Config
@@ -34,6 +36,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # known without importing Alembic, so the schema check every command makes stays cheap.
 HEAD_REVISION = "0002"
 _PG_LOCK_KEY = 0x6D6E6973  # "mnis": any constant shared by every mnistq process
+_FIRST_STEP = "submit a sweep (`mnistq submit SPEC`) or create it with `mnistq db upgrade`"
 
 
 @dataclass(frozen=True)
@@ -106,12 +109,15 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
     return before, after
 
 
-def check_schema(engine: Engine) -> SchemaState:
-    """Create the schema in an empty database; refuse an older, newer or foreign one (SchemaError)."""
+def check_schema(engine: Engine, *, create: bool = False) -> SchemaState:
+    """Create the schema in an empty database when `create` (StoreMissingError otherwise); refuse an older,
+    newer or foreign one (SchemaError)."""
     with connect(engine) as connection:
         state = schema_state(connection)
     if state.up_to_date:
         return state
+    if state.current is None and not state.has_tables and not create:
+        raise StoreMissingError(f"{describe_location(engine.url)} holds no mnistq store yet: {_FIRST_STEP}")
     if state.current is None and not state.has_tables:
         with _locked(engine) as connection:
             state = schema_state(connection)  # another process may have created it meanwhile
@@ -122,6 +128,14 @@ def check_schema(engine: Engine) -> SchemaState:
         if state.up_to_date:
             return state
     raise SchemaError(_refusal(engine, state))
+
+
+def refuse_missing_file(url: str) -> None:
+    """StoreMissingError for a SQLite URL whose file does not exist: connecting would create it."""
+    parsed = parse_url(url)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(file).exists():
+        raise StoreMissingError(f"no store at {parsed.database} (MNISTQ_DATABASE_URL): {_FIRST_STEP}")
 
 
 def _refusal(engine: Engine, state: SchemaState) -> str:

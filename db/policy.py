@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from db.errors import UserError
+from core import settings
 
 
 @dataclass(frozen=True)
@@ -21,20 +21,7 @@ class LeasePolicy:
     def from_env(cls, env: Mapping[str, str] | None = None) -> LeasePolicy:
         env = os.environ if env is None else env
         return cls(
-            lease_seconds=_number(env, "MNISTQ_LEASE_SECONDS", cls.lease_seconds, float),
-            max_attempts=int(_number(env, "MNISTQ_MAX_ATTEMPTS", cls.max_attempts, int)),
+            lease_seconds=settings.read("MNISTQ_LEASE_SECONDS", env),
+            max_attempts=settings.read("MNISTQ_MAX_ATTEMPTS", env),
         )
 
-
-def _number(env: Mapping[str, str], name: str, default: float, kind: type) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = 0
-    if not value > 0:
-        noun = "integer" if kind is int else "number"
-        raise UserError(f"environment {name} = {raw!r}: expected a positive {noun}")
-    return value

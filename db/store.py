@@ -15,27 +15,31 @@ import threading
 from sqlalchemy.engine import Engine
 
 from db.engine import create_store_engine
-from db.migrate import check_schema
+from db.migrate import check_schema, refuse_missing_file
 from db.url import database_url
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
 
-def open_store(url: str | None = None) -> Engine:
+def open_store(url: str | None = None, *, create: bool = False) -> Engine:
     """The engine for `url` (default: $MNISTQ_DATABASE_URL, else sqlite:///mnistq.db), ready to query.
 
-    The first call for a URL connects and checks the schema: an empty database is created (migrated to the
-    newest revision); an older or newer schema raises SchemaError; an unreachable database raises
-    DatabaseUnavailableError naming host and port but never the password.
+    The first call for a URL connects and checks the schema. A missing SQLite file or an empty database is
+    created (migrated to the newest revision) only with `create`, which the commands that write new work
+    pass (`submit`, `worker`); everything else gets StoreMissingError, and no file or table is made. An
+    older or newer schema raises SchemaError; an unreachable database raises DatabaseUnavailableError naming
+    host and port but never the password.
     """
     resolved = database_url(url)
     with _lock:
         engine = _engines.get(resolved)
         if engine is None:
+            if not create:
+                refuse_missing_file(resolved)
             engine = create_store_engine(resolved)
             try:
-                check_schema(engine)
+                check_schema(engine, create=create)
             except BaseException:
                 engine.dispose()
                 raise

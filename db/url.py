@@ -7,15 +7,16 @@ may be written `postgresql://` or `postgres://`: they are rewritten to the psyco
 from __future__ import annotations
 
 import os
-import re
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from core import settings
+from core.masking import mask_url
 from db.errors import UserError
 
 ENV_VAR = "MNISTQ_DATABASE_URL"
-DEFAULT_URL = "sqlite:///mnistq.db"
+DEFAULT_URL: str = settings.BY_NAME[ENV_VAR].default
 
 _DRIVER_REWRITES = {"postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
 _SUPPORTED = ("sqlite", "sqlite+pysqlite", "postgresql+psycopg")
@@ -26,7 +27,7 @@ def database_url(url: str | None = None) -> str:
 
     Raises UserError (one line, password masked) for an unparseable URL or an unsupported backend.
     """
-    raw = url or os.environ.get(ENV_VAR) or DEFAULT_URL
+    raw = url or settings.read(ENV_VAR, os.environ)
     return parse_url(raw).render_as_string(hide_password=False)
 
 
@@ -34,9 +35,9 @@ def parse_url(raw: str) -> URL:
     """Parse and normalise a store URL (postgresql:// -> postgresql+psycopg://)."""
     try:
         parsed = make_url(raw)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise UserError(
-            f"database URL {mask_url(raw)!r} is not a URL: expected sqlite:///PATH or "
+            f"database URL {mask_url(raw)!r} is not a valid URL: expected sqlite:///PATH or "
             "postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
         ) from None
     parsed = parsed.set(drivername=_DRIVER_REWRITES.get(parsed.drivername, parsed.drivername))
@@ -46,19 +47,6 @@ def parse_url(raw: str) -> URL:
             "expected sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/DB"
         )
     return parsed
-
-
-_USERINFO = re.compile(r"(?P<user>[^\s:/@]*):[^\s/@]*@")
-
-
-def mask_url(url: str | URL) -> str:
-    """The URL with its password replaced by `***`, safe to print or log. Never raises."""
-    if isinstance(url, URL):
-        return url.render_as_string(hide_password=True)
-    try:
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # not a URL SQLAlchemy understands: mask any user:password@ by hand
-        return _USERINFO.sub(r"\g<user>:***@", url)
 
 
 def describe_location(url: URL) -> str:

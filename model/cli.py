@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from core import settings
 from model.config import ACTIVATIONS, DTYPES, ENGINES, LR_SCHEDULES, OPTIMIZERS, TrainConfig
 from model.result import EpochProgress, TrainResult
 
@@ -40,6 +41,7 @@ _FLAG_TO_KEY = {"lr": "learning_rate"}
 @click.option("--test-fraction", type=float, help="Test share for single-table datasets. Default 0.2.")
 @click.option("--dtype", type=click.Choice(DTYPES), help="float32 (default) or float64.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object instead of the summary.")
+@settings.uses(settings.LIMITS, settings.DATA)
 def train(as_json: bool, **flags: Any) -> None:
     """Train one configuration inline and print a readable summary.
 

@@ -11,7 +11,6 @@ the same network always hash the same. This module is pure Python: importing it 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import hashlib
 import json
@@ -20,7 +19,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from model.errors import ConfigError
+from core import settings
+from core.errors import ConfigError
+from core.text import clip, did_you_mean, show
 
 ENGINES = ("numpy", "sklearn")
 ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid")
@@ -33,40 +34,6 @@ DATASET_PREFIXES = ("idx:", "csv:")  # idx:DIR, csv:PATH
 SEED_HIDDEN = (256, 128, 64, 32, 16)  # the seed report's five ReLU hidden layers
 
 
-def env_number(
-    env: Mapping[str, str],
-    name: str,
-    default: float,
-    *,
-    minimum: float = 1,
-    integer: bool = False,
-    unit: str = "",
-) -> float:
-    """A number from the environment variable `name` (`default` when unset or empty).
-
-    Raises ConfigError naming the variable when it is not a number (an integer if `integer`) >= `minimum`;
-    `unit` (e.g. "a number of seconds") is added to the message.
-    """
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw) if integer else float(raw)
-    except ValueError:
-        value = None
-    if value is None or value != value or value < minimum:
-        if integer and minimum == 1:
-            expected = "a positive integer"
-        else:
-            expected = f"{'an integer' if integer else 'a number'} >= {minimum:g}"
-        raise ConfigError(f"environment {name} = {raw!r}: expected {expected}" + (f" ({unit})" if unit else ""))
-    return value
-
-
-def _env_int(name: str, default: int) -> int:
-    return int(env_number(os.environ, name, default, minimum=1, integer=True))
-
-
 @dataclass(frozen=True)
 class Limits:
     """Resource bounds that stop accidental exhaustion. The operator raises them through the environment."""
@@ -77,12 +44,13 @@ class Limits:
     max_batch_size: int = 65536  # MNISTQ_MAX_BATCH_SIZE
 
     @classmethod
-    def from_env(cls) -> Limits:
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Limits:
+        env = os.environ if env is None else env
         return cls(
-            max_width=_env_int("MNISTQ_MAX_WIDTH", cls.max_width),
-            max_depth=_env_int("MNISTQ_MAX_DEPTH", cls.max_depth),
-            max_epochs=_env_int("MNISTQ_MAX_EPOCHS", cls.max_epochs),
-            max_batch_size=_env_int("MNISTQ_MAX_BATCH_SIZE", cls.max_batch_size),
+            max_width=settings.read("MNISTQ_MAX_WIDTH", env),
+            max_depth=settings.read("MNISTQ_MAX_DEPTH", env),
+            max_epochs=settings.read("MNISTQ_MAX_EPOCHS", env),
+            max_batch_size=settings.read("MNISTQ_MAX_BATCH_SIZE", env),
         )
 
 
@@ -124,11 +92,16 @@ class TrainConfig:
         Raises ConfigError with a one-line message naming `source`, the key and the value.
         """
         if not isinstance(values, Mapping):
-            raise ConfigError(f"{source}: expected a table of config keys, got {type(values).__name__}")
+            raise ConfigError(
+                "config", values, "a table of config keys", source=source, problem=f"got {type(values).__name__}"
+            )
         known = config_keys()
         for key in values:
             if key not in known:
-                raise ConfigError(f"{source}: unknown key {key!r}{did_you_mean(str(key), known)}")
+                raise ConfigError(
+                    str(key), values[key], "", source=source, problem=f"unknown key {clip(repr(key))}",
+                    hint=did_you_mean(str(key), known),
+                )
         kwargs = {key: _coerce(key, values[key], source) for key in values}
         config = cls(**kwargs)
         config.validate(source=source, limits=limits)
@@ -164,8 +137,8 @@ class TrainConfig:
         """Check ranges and engine/option combinations. Raises ConfigError naming the key and value."""
         lim = limits or Limits.from_env()
 
-        def bad(key: str, expected: str) -> ConfigError:
-            return ConfigError(f"{source}: {key} = {_show(getattr(self, key))}: expected {expected}")
+        def bad(key: str, expected: str, hint: str = "") -> ConfigError:
+            return ConfigError(key, getattr(self, key), expected, source=source, hint=hint)
 
         for key, choices in (
             ("engine", ENGINES),
@@ -176,10 +149,7 @@ class TrainConfig:
         ):
             value = getattr(self, key)
             if value not in choices:
-                hint = did_you_mean(str(value), choices)
-                raise ConfigError(
-                    f"{source}: {key} = {_show(value)}: expected one of {', '.join(choices)}{hint}"
-                )
+                raise bad(key, f"one of {', '.join(choices)}", did_you_mean(str(value), choices))
         if self.dataset not in BUILTIN_DATASETS and not any(
             self.dataset.startswith(prefix) and self.dataset[len(prefix) :].strip() for prefix in DATASET_PREFIXES
         ):
@@ -237,9 +207,10 @@ class TrainConfig:
         }
         for key, (is_bad, expected) in unsupported.items():
             if is_bad:
+                value = getattr(self, key)
                 raise ConfigError(
-                    f"{source}: {key} = {_show(getattr(self, key))} is not available with engine = 'sklearn': "
-                    f"expected {expected}"
+                    key, value, expected, source=source,
+                    problem=f"{key} = {show(value)} is not available with engine = 'sklearn'",
                 )
 
     # ----- serialisation ------------------------------------------------------------------------------
@@ -276,18 +247,6 @@ def config_keys() -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(TrainConfig))
 
 
-def did_you_mean(word: str, choices: tuple[str, ...] | list[str]) -> str:
-    """' (did you mean 'x'?)' for the closest choice, or ''."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, tuple):
-        value = list(value)
-    return json.dumps(value) if isinstance(value, (str, list, bool)) or value is None else repr(value)
-
-
 _INT_KEYS = {"batch_size", "epochs", "lr_step_epochs", "patience", "augment_shift", "seed"}
 _FLOAT_KEYS = {"learning_rate", "momentum", "l2", "dropout", "lr_gamma", "val_fraction", "test_fraction"}
 _STR_KEYS = {"engine", "dataset", "activation", "optimizer", "lr_schedule", "dtype"}
@@ -297,7 +256,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
     """Check one key's type; accept ints for floats and '256,128' strings for hidden."""
 
     def wrong(expected: str) -> ConfigError:
-        return ConfigError(f"{source}: {key} = {_show(value)}: expected {expected}")
+        return ConfigError(key, value, expected, source=source)
 
     if key in _INT_KEYS:
         if isinstance(value, bool) or not isinstance(value, int):
@@ -323,7 +282,7 @@ def _coerce(key: str, value: Any, source: str) -> Any:
         return value
     if key == "hidden":
         return _coerce_hidden(value, wrong)
-    raise ConfigError(f"{source}: unknown key {key!r}")  # pragma: no cover - guarded by from_dict
+    raise ConfigError(key, value, "", source=source, problem=f"unknown key {key!r}")  # pragma: no cover
 
 
 def _coerce_hidden(value: Any, wrong: Any) -> tuple[int, ...]:

@@ -12,9 +12,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from core.errors import ConfigError
 from model.config import TrainConfig
 from model.data.types import PreparedData
-from model.errors import ConfigError
 from model.loop import run_training
 from model.nn.augment import random_shift
 from model.nn.init import init_network
@@ -34,7 +34,7 @@ def train(
 ) -> TrainResult:
     """Train a network as `config` says on `data.train` and evaluate it (see `model.loop.run_training`)."""
     if config.engine != "numpy":
-        raise ConfigError(f"config: engine = {config.engine!r}: the numpy engine needs engine = 'numpy'")
+        raise ConfigError("engine", config.engine, "'numpy' (this is the numpy engine)")
     return run_training(config, data, NumpyRunner(config, data), on_epoch=on_epoch, resume_from=resume_from)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from model.errors import DataError
+from core.errors import DataError
 from model.nn.losses import softmax, softmax_cross_entropy
 from model.nn.network import MLP
 

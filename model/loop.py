@@ -21,9 +21,9 @@ from typing import Protocol
 
 import numpy as np
 
+from core.errors import ConfigError
 from model.config import TrainConfig
 from model.data.types import PreparedData
-from model.errors import ConfigError
 from model.inference import Evaluation, evaluate
 from model.result import CANCELLED, COMPLETED, DIVERGED, EpochMetrics, EpochProgress, OnEpoch, TrainResult
 
@@ -195,12 +195,15 @@ def _snapshot(
 def _restore(config: TrainConfig, runner: EpochRunner, snapshot: Mapping[str, np.ndarray]) -> _Progress:
     """Rebuild the loop's progress from a snapshot and hand the "engine." part back to the runner."""
     if "loop.config_hash" not in snapshot or "loop.history" not in snapshot:
-        raise ConfigError("resume_from: not a training snapshot (no 'loop.config_hash' or 'loop.history')")
+        raise ConfigError(
+            "resume_from", None, "a training snapshot (with 'loop.config_hash' and 'loop.history')",
+            source="", problem="resume_from: not a training snapshot",
+        )
     taken_with = str(snapshot["loop.config_hash"])
     if taken_with != config.config_hash():
         raise ConfigError(
-            f"resume_from: snapshot was taken with config hash {taken_with[:12]}, "
-            f"this config hashes to {config.config_hash()[:12]}"
+            "resume_from", taken_with[:12], f"a snapshot of this config, which hashes to {config.config_hash()[:12]}",
+            source="", problem=f"resume_from: snapshot was taken with config hash {taken_with[:12]}",
         )
     runner.restore_state(
         {name[len(ENGINE_PREFIX) :]: a for name, a in snapshot.items() if name.startswith(ENGINE_PREFIX)}

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from model.errors import DataError
+from core.errors import DataError
 
 ZIP_MAGIC = b"PK\x03\x04"  # every .npz is a zip archive; np.load would try to unpickle anything else
 

@@ -7,15 +7,15 @@ the `mnistq` front door prints them on one line and exits with code 2.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
 import click
 
+from core import settings
+from core.ids import parse_id
+from core.output import check_output_file, check_output_folder, write_atomically
 from db import open_store, session_scope
-from report.errors import ReportError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -45,6 +45,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     show_default=True,
     help="Runs in the leaderboard and with learning-curve panels.",
 )
+@settings.uses(settings.STORE, settings.DATA)
 def report(sweep_ref: str, output: Path | None, fmt: str, top_k: int) -> None:
     """Write sweep SWEEP's report (an id, or 'latest'): summary, leaderboard, learning curves, numpy vs
     sklearn, hyperparameter effects, the best run's mistakes, the dataset analysis and the failures."""
@@ -64,20 +65,22 @@ def report(sweep_ref: str, output: Path | None, fmt: str, top_k: int) -> None:
         path = write_markdown(document, target)
         click.echo(f"sweep {sweep_id}: wrote {path} and {len(document.figures())} PNG files")
     else:
-        size = _write_atomically(target, render_html(document).encode("utf-8"))
+        size = write_atomically(target, render_html(document).encode("utf-8"))
         click.echo(f"sweep {sweep_id}: wrote {target} ({size / 1e6:.2f} MB)")
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("run_id", metavar="RUN", type=int)
+@click.argument("run_ref", metavar="RUN")
 @click.argument("images", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--invert", is_flag=True, help="The images show a dark digit on a light background.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-def predict(run_id: int, images: tuple[Path, ...], invert: bool, as_json: bool) -> None:
+@settings.uses(settings.STORE, settings.DATA, settings.LIMITS)
+def predict(run_ref: str, images: tuple[Path, ...], invert: bool, as_json: bool) -> None:
     """Classify IMAGE files (PNG or PGM; white digit on black, as in MNIST) with run RUN's stored weights.
     Without images, score RUN on its dataset's test split, rebuilt from its stored config."""
     from report.predict import predict_images, score_test_split
 
+    run_id = parse_id(run_ref, "run", listing="mnistq runs")
     with session_scope(open_store()) as session:
         if images:
             predictions = predict_images(session, run_id, images, invert=invert)
@@ -99,20 +102,6 @@ def predict(run_id: int, images: tuple[Path, ...], invert: bool, as_json: bool) 
 
 
 def _check_target(path: Path, fmt: str) -> Path:
-    """Fail before any work when the output cannot be written: a missing parent folder, or a file where
-    --format md needs a folder (or a folder where html needs a file)."""
-    if not path.parent.is_dir():
-        raise ReportError(f"-o {path}: folder {path.parent} does not exist")
-    if fmt == "md" and path.exists() and not path.is_dir():
-        raise ReportError(f"-o {path}: not a folder (--format md writes report.md and PNG files into one)")
-    if fmt == "html" and path.is_dir():
-        raise ReportError(f"-o {path}: is a folder; give the HTML file's name")
-    return path
-
-
-def _write_atomically(path: Path, data: bytes) -> int:
-    """Write `data` to `path` via a temporary file in the same folder, so a reader never sees half a page."""
-    with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", delete=False) as handle:
-        handle.write(data)
-    os.replace(handle.name, path)
-    return len(data)
+    """Fail before any work when the output cannot or must not be written (see core.output): a missing
+    parent folder, a symlink, device or FIFO, a file where --format md needs a folder, or the reverse."""
+    return check_output_folder(path) if fmt == "md" else check_output_file(path)

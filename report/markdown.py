@@ -10,6 +10,7 @@ import re
 from html import escape
 from pathlib import Path
 
+from core.output import check_output_folder, write_atomically
 from report.document import Block, Code, Document, Figure, Gallery, Note, Paragraph, Section, Table
 
 REPORT_FILE = "report.md"
@@ -33,13 +34,16 @@ def render_markdown(document: Document) -> tuple[str, dict[str, bytes]]:
 
 
 def write_markdown(document: Document, directory: Path) -> Path:
-    """Write report.md and its PNG files into `directory` (created if needed); returns report.md's path."""
+    """Write report.md and its PNG files into `directory` (created if needed); returns report.md's path.
+
+    Each file goes through `write_atomically`, so none of them replaces a symlink, a device or a FIFO."""
     text, files = render_markdown(document)
-    directory.mkdir(parents=True, exist_ok=True)
+    check_output_folder(directory)
+    directory.mkdir(exist_ok=True)
     for name, data in files.items():
-        (directory / name).write_bytes(data)
+        write_atomically(directory / name, data)
     path = directory / REPORT_FILE
-    path.write_text(text, encoding="utf-8")
+    write_atomically(path, text.encode("utf-8"))
     return path
 
 

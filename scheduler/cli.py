@@ -18,6 +18,11 @@ from typing import Any
 
 import click
 
+from core.errors import UserError
+from core.masking import mask_text
+from core.text import clip, one_line, printable
+
+MESSAGE_CHARACTERS = 400  # an error line never echoes a whole 100 KB argument back
 # command name -> ("module", "attribute", one-line help shown by `mnistq --help` without importing the module)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "train": ("model.cli", "train", "Train one config inline and print a summary (or --json)."),
@@ -36,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scheduler": ("scheduler.commands", "scheduler", "Run the reaper loop as a long-lived service."),
     "worker": ("worker.cli", "worker", "Start a Celery worker (same as celery -A worker.celery_app worker)."),
     "report": ("report.cli", "report", "Write a sweep's HTML or Markdown report."),
+    "config": ("scheduler.config_command", "config", "Show every MNISTQ_* setting's effective value (secrets masked)."),
 }
 
 
@@ -78,10 +84,6 @@ def cli() -> None:
     """
 
 
-def _is_user_error(exc: BaseException) -> bool:
-    return bool(getattr(exc, "user_error", False))
-
-
 def main(argv: list[str] | None = None) -> Any:
     """Console entry point: run the CLI and map errors to exit codes (2 user, 1 internal)."""
     try:
@@ -102,10 +104,10 @@ def main(argv: list[str] | None = None) -> Any:
         click.echo("mnistq: interrupted", err=True)
         sys.exit(130)
     except Exception as exc:
-        if _is_user_error(exc):
+        if isinstance(exc, UserError):
             click.echo(f"mnistq: error: {_one_line(str(exc))}", err=True)
             sys.exit(2)
-        if os.environ.get("MNISTQ_DEBUG"):
+        if os.environ.get("MNISTQ_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
             raise
         click.echo(
             f"mnistq: internal error: {exc.__class__.__name__}: {_one_line(str(exc))} "
@@ -116,7 +118,8 @@ def main(argv: list[str] | None = None) -> Any:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split())
+    """A message as one printable line, secrets masked, at most MESSAGE_CHARACTERS long."""
+    return clip(one_line(printable(mask_text(text))), MESSAGE_CHARACTERS)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,9 +7,7 @@ Each command opens one session scope at its edge and passes it to the `db` queri
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,11 @@ from urllib.parse import urlsplit
 
 import click
 
-from db import LeasePolicy, RunRecord, SweepCounts, mask_url, open_store, session_scope
+from core import settings
+from core.ids import parse_id
+from core.masking import mask_url
+from core.output import check_output_file, write_atomically
+from db import LeasePolicy, RunRecord, SweepCounts, open_store, session_scope
 from db.queries import (
     cancel_sweep,
     get_run,
@@ -33,7 +35,6 @@ from db.queries import (
 )
 from db.status import QUEUED
 from db.url import database_url
-from model.errors import UserError
 from scheduler.local import LocalPlan, run_local
 from scheduler.progress import format_duration, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
@@ -47,9 +48,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 def _run_id(ref: str) -> int:
-    if not ref.isdigit():
-        raise UserError(f"run {ref!r}: expected a run id (an integer, see `mnistq runs`)")
-    return int(ref)
+    return parse_id(ref, "run", listing="mnistq runs")
 
 
 # ----- submit ---------------------------------------------------------------------------------------------
@@ -62,6 +61,7 @@ def _run_id(ref: str) -> int:
 @click.option("--workers", type=click.IntRange(min=1), help="Local mode: worker processes (default: the cores).")
 @click.option("--wait", is_flag=True, help="Queue mode: show progress until the sweep is done.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"sweep_id", "runs", "new", "reused"} as JSON.')
+@settings.uses(settings.STORE, settings.QUEUE, settings.LIMITS, settings.DATA)
 def submit(
     spec_file: str, extend: str | None, max_runs: int | None, workers: int | None, wait: bool, as_json: bool
 ) -> None:
@@ -78,7 +78,9 @@ def submit(
     if url is not None:
         sender = make_sender(url)
         check_broker(sender)  # before anything is written
-    engine = open_store()
+    else:
+        settings.check(settings.TRAINING)  # the local workers' settings, before anything is stored
+    engine = open_store(create=True)
     with session_scope(engine) as session:
         extend_id = None if extend is None else resolve_sweep(session, extend)
         submitted = store_sweep(session, spec, extend=extend_id)
@@ -110,6 +112,7 @@ def submit(
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@settings.uses(settings.STORE)
 def status(sweep: str | None, as_json: bool) -> None:
     """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP)."""
     with session_scope(open_store()) as session:
@@ -145,6 +148,7 @@ def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
 @click.command(context_settings=CONTEXT)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest sweeps shown.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@settings.uses(settings.STORE)
 def sweeps(limit: int, as_json: bool) -> None:
     """List sweeps, newest first, with their run counts."""
     with session_scope(open_store()) as session:
@@ -178,6 +182,7 @@ def sweeps(limit: int, as_json: bool) -> None:
 @click.option("--order-by", default="id", show_default=True, help="Fields, '-' for descending: -val_acc,id.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many runs.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@settings.uses(settings.STORE)
 def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None, fmt: str) -> None:
     """List runs with filters and ordering (table, CSV for spreadsheets, JSON for pandas).
 
@@ -201,6 +206,7 @@ def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None,
 @click.command(context_settings=CONTEXT)
 @click.argument("run_ref", metavar="RUN")
 @click.option("--json", "as_json", is_flag=True, help="Print config, status, attempts, metrics and history.")
+@settings.uses(settings.STORE)
 def show(run_ref: str, as_json: bool) -> None:
     """Show one run: its config, status, attempts, final metrics and per-epoch history."""
     with session_scope(open_store()) as session:
@@ -246,6 +252,7 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
 
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep")
+@settings.uses(settings.STORE)
 def cancel(sweep: str) -> None:
     """Cancel a sweep: queued runs are cancelled, running ones stop at their next epoch (partial history kept)."""
     with session_scope(open_store()) as session:
@@ -260,12 +267,15 @@ def cancel(sweep: str) -> None:
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep")
 @click.option("--workers", type=click.IntRange(min=1), help="Local mode: worker processes (default: the cores).")
+@settings.uses(settings.STORE, settings.QUEUE)
 def retry(sweep: str, workers: int | None) -> None:
     """Put a sweep's failed runs back in the queue (and re-send any queued run whose message was lost)."""
     url = broker_url()
     sender = None if url is None else make_sender(url)
     if sender is not None:
         check_broker(sender)
+    else:
+        settings.check(settings.TRAINING)
     engine = open_store()
     with session_scope(engine) as session:
         sweep_id = resolve_sweep(session, sweep)
@@ -287,17 +297,14 @@ def retry(sweep: str, workers: int | None) -> None:
 @click.command(context_settings=CONTEXT)
 @click.argument("run_ref", metavar="RUN")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="Where to write the .npz.")
+@settings.uses(settings.STORE)
 def export(run_ref: str, output: str) -> None:
     """Export a run's final weights (W1..WL, b1..bL, norm_mean, norm_std) as .npz, checksum verified."""
+    target = check_output_file(Path(output))
     with session_scope(open_store()) as session:
         run = get_run(session, _run_id(run_ref))
         blob = load_artifact(session, run.id, "final")
-    target = Path(output)
-    if not target.parent.exists():
-        raise UserError(f"-o {output}: directory {target.parent} does not exist")
-    with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as handle:
-        handle.write(blob)
-    os.replace(handle.name, target)
+    write_atomically(target, blob)
     click.echo(f"run {run.id}: {len(blob)} bytes of weights written to {target}")
 
 
@@ -305,6 +312,7 @@ def export(run_ref: str, output: str) -> None:
 
 
 @click.command(context_settings=CONTEXT)
+@settings.uses(settings.STORE, settings.QUEUE, settings.REAPER)
 def reap() -> None:
     """Requeue runs whose worker lease expired ($MNISTQ_LEASE_SECONDS), re-send lost queued runs, and exit."""
     url = broker_url()
@@ -315,6 +323,7 @@ def reap() -> None:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--interval", type=click.FloatRange(min=0.1), default=30.0, show_default=True, help="Seconds between passes.")
+@settings.uses(settings.STORE, settings.QUEUE, settings.REAPER)
 def scheduler(interval: float) -> None:
     """Run the reaper as a long-lived service: every INTERVAL seconds, requeue runs whose lease expired and
     re-send queued runs whose message was lost ($MNISTQ_RESEND_SECONDS). A pass that fails (the database or

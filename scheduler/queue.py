@@ -13,11 +13,13 @@ import os
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import redis
 
-from model.errors import UserError
+from core import settings
+from core.errors import UserError
+from core.masking import mask_text, mask_url
 
 if TYPE_CHECKING:  # celery is imported only when something is sent: listing runs stays fast
     from celery import Celery
@@ -32,26 +34,15 @@ class BrokerUnavailableError(UserError):
 
 
 def broker_url(env: Mapping[str, str] | None = None) -> str | None:
-    """$MNISTQ_BROKER_URL, or None for local mode."""
+    """$MNISTQ_BROKER_URL, or None for local mode. SettingError for a malformed URL, or a CELERY_BROKER_URL
+    that disagrees with it."""
     env = os.environ if env is None else env
-    return env.get(BROKER_ENV, "").strip() or None
-
-
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ***, for logs and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    return urlunsplit((parts.scheme, f"{user}:***@{host}{port}", parts.path, parts.query, parts.fragment))
+    settings.check(settings.QUEUE, env)
+    return settings.read(BROKER_ENV, env)
 
 
 def make_sender(url: str) -> Celery:
     """A Celery client that can only publish JSON messages to `url`."""
-    if "://" not in url:
-        raise BrokerUnavailableError(f"environment {BROKER_ENV} = {mask_url(url)!r}: expected a URL such as redis://HOST:6379/0")
     from celery import Celery
 
     app = Celery("mnistq-scheduler", broker=url, set_as_current=False)
@@ -72,10 +63,7 @@ def check_broker(app: Celery) -> None:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=5)
     except Exception as exc:
-        reason = " ".join(str(exc).split()) or exc.__class__.__name__
-        password = urlsplit(url).password
-        if password:
-            reason = reason.replace(password, "***")
+        reason = mask_text(" ".join(str(exc).split()) or exc.__class__.__name__, [urlsplit(url).password or ""])
         raise BrokerUnavailableError(f"cannot reach the broker at {where} ({mask_url(url)}): {reason}") from None
 
 

@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from celery import Celery
 from sqlalchemy.engine import Engine
 
+from core import settings
 from db import LeasePolicy, session_scope
 from db.queries import requeue_expired, run_engines, unclaimed_queued
-from model.config import ENGINES, env_number
+from model.config import ENGINES
 from scheduler.queue import enqueue, queue_depths
 
 RESEND_ENV = "MNISTQ_RESEND_SECONDS"
-DEFAULT_RESEND_SECONDS = 120.0
+DEFAULT_RESEND_SECONDS: float = settings.BY_NAME[RESEND_ENV].default
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ class ReaperSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> ReaperSettings:
         env = os.environ if env is None else env
-        resend = env_number(env, RESEND_ENV, DEFAULT_RESEND_SECONDS, minimum=0.1)
-        return cls(lease=LeasePolicy.from_env(env), resend_seconds=resend)
+        settings.check(settings.REAPER, env)
+        return cls(lease=LeasePolicy.from_env(env), resend_seconds=settings.read(RESEND_ENV, env))
 
 
 @dataclass(frozen=True)

@@ -27,14 +27,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from model.config import Limits, TrainConfig, config_keys, env_number
-from model.errors import ConfigError
+from core import settings
+from core.errors import ConfigError
+from model.config import Limits, TrainConfig
 from scheduler.spec_errors import SpecError, show
 from scheduler.spec_file import read_spec_file
 from scheduler.spec_sections import Sections, parse_sections
 
-DEFAULT_MAX_RUNS = 10_000
 MAX_RUNS_ENV = "MNISTQ_MAX_GRID"
+DEFAULT_MAX_RUNS: int = settings.BY_NAME[MAX_RUNS_ENV].default
 
 
 @dataclass(frozen=True)
@@ -111,10 +112,7 @@ def resolve_max_runs(max_runs: int | None, env: Mapping[str, str] = os.environ) 
         if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 1:
             raise SpecError(f"max_runs = {max_runs!r}: expected a positive integer")
         return max_runs
-    try:
-        return int(env_number(env, MAX_RUNS_ENV, DEFAULT_MAX_RUNS, minimum=1, integer=True))
-    except ConfigError as exc:
-        raise SpecError(str(exc)) from None
+    return settings.read(MAX_RUNS_ENV, env)
 
 
 def _points(sections: Sections, source: str, limits: Limits) -> Iterator[dict[str, Any]]:
@@ -142,10 +140,9 @@ def _check_random_extremes(
             try:
                 TrainConfig.from_dict({**grid_point, dist.key: value}, source=source, limits=limits)
             except ConfigError as exc:
-                key, detail = _failure(exc, source)
-                if key == dist.key:
+                if exc.key == dist.key:
                     spec = show({dist.kind: list(dist.bounds)})
-                    raise SpecError(f"{source}: [random] {dist.key} = {spec}: {detail}") from None
+                    raise SpecError(f"{source}: [random] {dist.key} = {spec}: {exc.detail}") from None
 
 
 def _config(sections: Sections, point: dict[str, Any], source: str, limits: Limits) -> TrainConfig:
@@ -153,17 +150,9 @@ def _config(sections: Sections, point: dict[str, Any], source: str, limits: Limi
     try:
         return TrainConfig.from_dict(point, source=source, limits=limits)
     except ConfigError as exc:
-        key, detail = _failure(exc, source)
-        section = sections.section_of(key) if key is not None else None
+        section = sections.section_of(exc.key)
         if section is not None:
-            raise SpecError(f"{source}: [{section}]: {detail}") from None
+            raise SpecError(f"{source}: [{section}]: {exc.detail}") from None
         varying = {k: v for k, v in point.items() if k not in sections.fixed}
         context = ", ".join(f"{k} = {show(v)}" for k, v in varying.items())
-        raise SpecError(f"{source}: with {context or 'the defaults'}: {detail}") from None
-
-
-def _failure(exc: ConfigError, source: str) -> tuple[str | None, str]:
-    """(failing key or None, detail) from TrainConfig's message `{source}: {key} = {value}: expected ...`."""
-    detail = str(exc).removeprefix(f"{source}: ")
-    key = detail.split(" ", 1)[0]
-    return (key if key in config_keys() else None), detail
+        raise SpecError(f"{source}: with {context or 'the defaults'}: {exc.detail}") from None

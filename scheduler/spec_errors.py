@@ -1,20 +1,13 @@
-"""The error a bad grid spec raises, and how spec values are shown inside its one-line message."""
+"""The error a bad grid spec raises. Values inside its one-line message are shown with `core.text.show`
+(JSON-like, clipped, control characters escaped)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from core.errors import UserError
+from core.text import show
 
-from model.errors import UserError
+__all__ = ["SpecError", "show"]
 
 
 class SpecError(UserError, ValueError):
     """A grid spec file is malformed or names an invalid value. The message names the file, key and value."""
-
-
-def show(value: Any) -> str:
-    """A value as the user would write it (JSON-like): strings quoted, lists in brackets, tables in braces."""
-    try:
-        return json.dumps(value, allow_nan=False, default=str)
-    except ValueError:  # NaN or infinity
-        return repr(value)

@@ -21,7 +21,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from model.config import config_keys, did_you_mean
+from core.text import did_you_mean
+from model.config import config_keys
 from scheduler.spec_errors import SpecError, show
 
 KINDS = ("uniform", "loguniform", "choice", "int")

@@ -9,6 +9,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from core.text import printable
 from db import RunRecord
 
 # the fields of `mnistq runs --format json|csv`, in order
@@ -56,7 +57,7 @@ def format_cell(value: Any) -> str:
         if not math.isfinite(value):
             return str(value)
         return f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
-    return str(value)
+    return printable(str(value))  # a stored name never sends escape sequences to the terminal
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

@@ -67,6 +67,7 @@ SPECS = {  # file name -> text
     "unknown-dataset.toml": _spec('[fixed]\ndataset = "mnist-6k"'),
     "sklearn-dropout.toml": _spec('[fixed]\nengine = "sklearn"\ndropout = 0.5'),
     "missing-csv.toml": _spec('[fixed]\ndataset = "csv:/nonexistent/mnistq/digits.csv"'),
+    "long-name.toml": f'name = "{"x" * 5000}"\n[fixed]\nepochs = 2\n',
 }
 HEADER = "label," + ",".join(f"p{i}" for i in range(4))
 CSVS = {
@@ -138,6 +139,29 @@ CASES = [
     Case("env-bad-lease", ("reap",), "MNISTQ_LEASE_SECONDS", {"MNISTQ_LEASE_SECONDS": "-5"}),
     Case("env-bad-resend", ("reap",), "MNISTQ_RESEND_SECONDS", {"MNISTQ_RESEND_SECONDS": "soon"}),
     Case("env-bad-max-grid", ("submit", "{good.toml}"), "MNISTQ_MAX_GRID", {"MNISTQ_MAX_GRID": "0"}),
+    # every setting a local submit uses is checked before the sweep is stored
+    Case("env-local-bad-checkpoint", ("submit", "{good.toml}"), "MNISTQ_CHECKPOINT_EVERY", {"MNISTQ_CHECKPOINT_EVERY": "-1"}),
+    Case("env-local-zero-heartbeat", ("submit", "{good.toml}"), "MNISTQ_HEARTBEAT_SECONDS", {"MNISTQ_HEARTBEAT_SECONDS": "0"}),
+    Case("env-local-bad-lease", ("submit", "{good.toml}"), "MNISTQ_LEASE_SECONDS", {"MNISTQ_LEASE_SECONDS": "soon"}),
+    Case("env-local-bad-attempts", ("submit", "{good.toml}"), "MNISTQ_MAX_ATTEMPTS", {"MNISTQ_MAX_ATTEMPTS": "0"}),
+    Case("env-local-bad-blas", ("submit", "{good.toml}"), "MNISTQ_BLAS_THREADS", {"MNISTQ_BLAS_THREADS": "abc"}),
+    Case("env-retry-bad-checkpoint", ("retry", "1"), "MNISTQ_CHECKPOINT_EVERY", {"MNISTQ_CHECKPOINT_EVERY": "x"}),
+    Case("env-data-dir-is-a-file", ("data", "describe", "--dataset", "digits"), "MNISTQ_DATA_DIR", {"MNISTQ_DATA_DIR": "{good.toml}"}),
+    Case("env-database-port", ("sweeps",), "numeric port", {"MNISTQ_DATABASE_URL": "postgresql://u:pw@127.0.0.1:abc/x"}),
+    Case("env-broker-typo-slash", ("submit", "{good.toml}"), "MNISTQ_BROKER_URL", {"MNISTQ_BROKER_URL": "redis:/:pw@127.0.0.1:6379/0"}),
+    Case("env-broker-typo-colon", ("submit", "{good.toml}"), "MNISTQ_BROKER_URL", {"MNISTQ_BROKER_URL": "redis//:pw@127.0.0.1:6379/0"}),
+    Case("env-broker-bare-password", ("retry", "1"), "MNISTQ_BROKER_URL", {"MNISTQ_BROKER_URL": "pw@127.0.0.1:6379"}),
+    Case("env-celery-broker-disagrees", ("submit", "{good.toml}"), "CELERY_BROKER_URL", {"CELERY_BROKER_URL": "redis://:pw@127.0.0.1:6379/3"}),
+    # ids beyond 64 bits, output paths that must not or cannot be written
+    Case("show-id-beyond-64-bits", ("show", "99999999999999999999"), "expected a run id"),
+    Case("status-id-beyond-64-bits", ("status", "18446744073709551616"), "expected a sweep id"),
+    Case("predict-id-beyond-64-bits", ("predict", "9" * 30), "expected a run id"),
+    Case("export-under-a-regular-file", ("export", "1", "-o", "{good.toml}/w.npz"), "is not a folder"),
+    Case("export-into-proc", ("export", "1", "-o", "/proc/mnistq-w.npz"), "cannot write"),
+    Case("export-onto-a-device", ("export", "1", "-o", "/dev/null"), "is a device"),
+    Case("report-onto-a-device", ("report", "latest", "-o", "/dev/null"), "is a device"),
+    # a long value is echoed clipped, not whole
+    Case("spec-5000-character-name", ("submit", "{long-name.toml}"), "(5,002 characters)"),
 ]
 
 
@@ -179,7 +203,7 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 def _populated_store(root: Path) -> dict[str, str]:
     """Two trained runs (one with weights corrupted in place), two queued ones; the store's URL."""
     url = f"sqlite:///{root / 'store.db'}"
-    engine = open_store(url)
+    engine = open_store(url, create=True)
     spec_path = root / "populated.toml"
     spec_path.write_text(GOOD_SPEC.replace("seed = [0, 1]", "seed = [0, 1, 2, 3]"))
     with session_scope(engine) as session:
@@ -209,7 +233,7 @@ def dump(engine: Engine) -> dict[str, list[tuple]]:
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch, inputs: dict[str, str], tmp_path: Path) -> Iterator[None]:
     """Local mode on the populated store; no MNISTQ_* setting from the caller's environment leaks in."""
-    for name in [n for n in os.environ if n.startswith("MNISTQ_")]:
+    for name in [n for n in os.environ if n.startswith("MNISTQ_") or n == "CELERY_BROKER_URL"]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("MNISTQ_DATABASE_URL", inputs["store"])
     monkeypatch.setenv("MNISTQ_DATA_DIR", str(tmp_path / "data"))
@@ -227,12 +251,12 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing(
     case: Case, inputs: dict[str, str], monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     for name, value in case.env.items():
-        monkeypatch.setenv(name, value)
-    engine = open_store(inputs["store"])
+        monkeypatch.setenv(name, _fill(value, inputs))
+    engine = open_store(inputs["store"], create=True)
     before = dump(engine)
     code, out, err = run_cli([_fill(arg, inputs) for arg in case.argv], capfd)
     assert (code, err.count("\n")) == (2, 1), err
-    assert err.startswith("mnistq: error: ") and "Traceback" not in err
+    assert err.startswith("mnistq: error: ") and "Traceback" not in err and len(err) < 500
     assert case.error in err, err
     assert dump(engine) == before
     assert not Path(inputs["out.npz"]).exists()
@@ -273,7 +297,7 @@ def test_environment_errors_leave_postgresql_untouched(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     """Queue mode against a PostgreSQL store holding a sweep: a broken broker or login writes nothing."""
-    engine = open_store(pg_url)
+    engine = open_store(pg_url, create=True)
     with session_scope(engine) as session:
         store_sweep(session, load_spec(Path(inputs["good.toml"])))
     values = {
@@ -296,7 +320,7 @@ def test_the_table_is_at_least_thirty_cases() -> None:
 
 
 def test_the_dump_sees_any_change(inputs: dict[str, str], sqlite_url: str) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     empty = dump(engine)
     with session_scope(engine) as session:
         store_sweep(session, load_spec(Path(inputs["good.toml"])))

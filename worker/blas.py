@@ -6,6 +6,7 @@ import os
 
 from threadpoolctl import threadpool_limits
 
+from core import settings
 from worker.settings import blas_threads
 
 BLAS_THREADS_ENV = "MNISTQ_BLAS_THREADS"
@@ -13,8 +14,9 @@ BLAS_THREADS_ENV = "MNISTQ_BLAS_THREADS"
 
 def apply_blas_threads(concurrency: int | None = None) -> int:
     """Limit this process's BLAS/OpenMP pools. Uses $MNISTQ_BLAS_THREADS when set, else
-    max(1, cores // concurrency). Returns the limit applied."""
-    raw = os.environ.get(BLAS_THREADS_ENV, "").strip()
-    threads = int(raw) if raw.isdigit() and int(raw) > 0 else blas_threads(concurrency or 1)
+    max(1, cores // concurrency). Returns the limit applied. SettingError for a bad $MNISTQ_BLAS_THREADS."""
+    threads = settings.read(BLAS_THREADS_ENV) if os.environ.get(BLAS_THREADS_ENV, "").strip() else blas_threads(
+        concurrency or 1
+    )
     threadpool_limits(limits=threads)
     return threads

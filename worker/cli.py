@@ -28,7 +28,7 @@ def worker(concurrency: int | None, queues: str, hostname: str | None, loglevel:
     Each process gets max(1, cores // concurrency) BLAS threads, so the machine is never oversubscribed.
     Needs MNISTQ_BROKER_URL (Redis) and MNISTQ_DATABASE_URL (PostgreSQL for several machines).
     """
-    from model.errors import UserError
+    from core.errors import UserError
 
     names = [q.strip() for q in queues.split(",") if q.strip()]
     unknown = [q for q in names if q not in ENGINES]

@@ -8,14 +8,15 @@ name); two namespaces under one name would take each other's live processes for 
 from __future__ import annotations
 
 import os
-import socket
+
+from core import settings
 
 HOST_ENV = "MNISTQ_WORKER_HOST"
 
 
 def host_name() -> str:
     """The host part of this process's worker names: $MNISTQ_WORKER_HOST, else the machine's host name."""
-    return os.environ.get(HOST_ENV, "").strip() or socket.gethostname()
+    return settings.read(HOST_ENV)
 
 
 def worker_name() -> str:

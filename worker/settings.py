@@ -6,8 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core import settings
 from db.policy import LeasePolicy
-from model.config import env_number
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,13 @@ class WorkerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> WorkerSettings:
         env = os.environ if env is None else env
+        settings.check(settings.TRAINING, env)
         policy = LeasePolicy.from_env(env)
         return cls(
             lease_seconds=policy.lease_seconds,
             max_attempts=policy.max_attempts,
-            checkpoint_every=int(
-                env_number(env, "MNISTQ_CHECKPOINT_EVERY", cls.checkpoint_every, minimum=0, integer=True)
-            ),
-            heartbeat_seconds=env_number(env, "MNISTQ_HEARTBEAT_SECONDS", policy.lease_seconds / 4, minimum=0.1),
+            checkpoint_every=settings.read("MNISTQ_CHECKPOINT_EVERY", env),
+            heartbeat_seconds=settings.read("MNISTQ_HEARTBEAT_SECONDS", env),
         )
 
 

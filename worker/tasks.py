@@ -21,7 +21,7 @@ def train_run(self: Any, run_id: int) -> str:
     """Train stored run `run_id` (a no-op if it is finished or held by a live worker); returns its outcome.
     The first task of a pool process opens the store, waiting out a database outage like every later write."""
     started = time.monotonic()
-    engine = retry_db(open_store, what=f"run {run_id}: opening the store")
+    engine = retry_db(lambda: open_store(create=True), what=f"run {run_id}: opening the store")
     soft_limit = soft_time_limit(self.request.timelimit, app.conf.task_soft_time_limit)
     deadline = None if soft_limit is None else started + soft_limit
     return execute_run(int(run_id), engine=engine, deadline=deadline)

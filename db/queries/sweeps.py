@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from core.ids import parse_id
 from db.errors import UserError
 from db.models import Run, Sweep, SweepRun
 from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_sweep, requeue_values, sweep_record
@@ -33,9 +34,7 @@ def resolve_sweep(session: Session, ref: str) -> int:
         if not newest:
             raise UserError("no sweeps in the store yet; submit one with `mnistq submit SPEC`")
         return newest[0].id
-    if not text.isdigit():
-        raise UserError(f"sweep {ref!r}: expected a sweep id (an integer, see `mnistq sweeps`) or 'latest'")
-    return get_sweep(session, int(text)).id
+    return get_sweep(session, parse_id(ref, "sweep", listing="mnistq sweeps", alternatives=" or 'latest'")).id
 
 
 def sweep_run_ids(session: Session, sweep_id: int, *, statuses: Sequence[str] | None = None) -> list[int]:

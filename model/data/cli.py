@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from core import settings
 from model.data.describe import describe
 from model.data.download import REMOTE, data_root, ensure_files
 from model.data.specs import EXPECTED, load_raw
@@ -25,6 +26,7 @@ def data() -> None:
 @click.option("--label-column", default=None, help="csv:PATH only: the header name of the label column.")
 @click.option("--top-k", type=click.IntRange(min=0), default=10, show_default=True, help="Pixels to list by |r|.")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object (undefined values are null).")
+@settings.uses(settings.DATA)
 def describe_command(dataset: str, label_column: str | None, top_k: int, as_json: bool) -> None:
     """Summarise a dataset as the seed report's data analysis did."""
     summary = describe(load_raw(dataset, label_column), top_k=top_k)
@@ -36,6 +38,7 @@ def describe_command(dataset: str, label_column: str | None, top_k: int, as_json
 
 @data.command("fetch")
 @click.argument("name", type=click.Choice(sorted(REMOTE)))
+@settings.uses(settings.DATA)
 def fetch_command(name: str) -> None:
     """Download NAME once into $MNISTQ_DATA_DIR (default ~/.cache/mnistq), verifying every SHA-256."""
     from rich.console import Console

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model.config import did_you_mean
+from core.errors import DataError
+from core.text import did_you_mean
 from model.data.labels import first_bad_label
 from model.data.raw import RawDataset
-from model.errors import DataError
 
 PIXEL_MAX = 255
 

@@ -19,7 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.errors import DataError
+from core import settings
+from core.errors import DataError
 
 DATA_DIR_ENV = "MNISTQ_DATA_DIR"
 CHUNK_BYTES = 1 << 20
@@ -47,7 +48,7 @@ class RemoteDataset:
     local_dirs: tuple[Path, ...] = ()  # read-only folders that may already hold verified copies
 
     def base_url(self) -> str:
-        base = os.environ.get(self.url_env) or self.default_url
+        base = os.environ.get(self.url_env, "").strip() or self.default_url  # checked by core.settings
         return base if base.endswith("/") else base + "/"
 
 
@@ -79,8 +80,8 @@ REMOTE: dict[str, RemoteDataset] = {
 
 
 def data_root() -> Path:
-    """The cache root: $MNISTQ_DATA_DIR, else ~/.cache/mnistq."""
-    return Path(os.environ.get(DATA_DIR_ENV) or "~/.cache/mnistq").expanduser()
+    """The cache root: $MNISTQ_DATA_DIR, else ~/.cache/mnistq (SettingError when it names a file)."""
+    return settings.read(DATA_DIR_ENV)
 
 
 def sha256_file(path: Path) -> str:

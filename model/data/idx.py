@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from core.errors import DataError
 from model.data.labels import first_bad_label
 from model.data.raw import RawDataset
-from model.errors import DataError
 
 UBYTE = 0x08
 GZIP_MAGIC = b"\x1f\x8b"

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from model.config import did_you_mean
+from core.errors import DataError
+from core.text import did_you_mean
 from model.data.builtin import LOADERS
 from model.data.csv_table import load_csv
 from model.data.idx import load_idx_dir
 from model.data.raw import RawDataset
-from model.errors import DataError
 
 BUILTIN_NAMES = tuple(LOADERS)
 PREFIXES = ("idx:", "csv:")

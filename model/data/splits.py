@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.errors import DataError
 from model.data.labels import N_CLASSES
 from model.data.raw import RawDataset
-from model.errors import DataError
 
 SPLIT_STREAM = 1  # splits draw from SeedSequence([seed, 1]), apart from the weights and shuffling streams
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from core.errors import UserError
 from report.best_run import BestRunAnalysis, analyse_best_run
 from report.data import SweepView
 from report.document import Figure, Note, Paragraph, Section
-from report.errors import is_user_error
 from report.formatting import fmt_acc
 from report.plots.images import confusion_png, digit_grid_png
 
@@ -19,7 +19,7 @@ def best_run_section(session: Session, view: SweepView) -> Section:
     try:
         analysis = analyse_best_run(session, best.id)
     except Exception as exc:
-        if not is_user_error(exc):
+        if not isinstance(exc, UserError):
             raise
         return _section(Note(f"Run {best.id} cannot be re-scored: {exc}"))
     return _section(*_blocks(analysis))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from core.errors import UserError
 from report.data import SweepView
 from report.dataset import DatasetAnalysis, analyse_dataset
 from report.document import Figure, Gallery, Note, Paragraph, Section, Table
-from report.errors import is_user_error
 from report.plots.images import class_balance_png, constant_map_png, correlation_png, mean_digits_png
 
 
@@ -19,7 +19,7 @@ def dataset_section(view: SweepView) -> Section:
     try:
         analysis = analyse_dataset(spec, label_column)
     except Exception as exc:
-        if not is_user_error(exc):
+        if not isinstance(exc, UserError):
             raise
         return _section(Note(f"Dataset {spec} is unavailable, so its analysis is left out: {exc}"))
     blocks = _blocks(analysis)

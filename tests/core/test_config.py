@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import ConfigError
 from model.config import Limits, TrainConfig, config_keys
-from model.errors import ConfigError
 
 
 def test_defaults_follow_the_seed_network() -> None:

@@ -7,8 +7,8 @@ import gzip
 import numpy as np
 import pytest
 
+from core.errors import DataError
 from model.data.specs import load_raw
-from model.errors import DataError
 
 
 def test_seed_layout_with_label_column(write_csv, csv_text):

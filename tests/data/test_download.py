@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import DataError
 from model.data import download
 from model.data.download import IDX_FILES, REMOTE, RemoteDataset, ensure_files, sha256_file
 from model.data.specs import load_raw
-from model.errors import DataError
 
 FILES = {"a.bin": b"alpha" * 1000, "b.bin": b"bravo" * 300}
 

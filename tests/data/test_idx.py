@@ -7,9 +7,9 @@ import gzip
 import numpy as np
 import pytest
 
+from core.errors import DataError
 from model.data.idx import load_idx_dir, read_idx
 from model.data.specs import load_raw
-from model.errors import DataError
 
 
 @pytest.mark.parametrize("gz", [False, True])

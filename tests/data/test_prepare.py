@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.errors import DataError
 from model.config import TrainConfig
 from model.data.labels import one_hot
 from model.data.normalize import MAX_ABS_Z
 from model.data.prepare import prepare
-from model.errors import DataError
 
 
 def test_default_config_prepares_mnist_5k():

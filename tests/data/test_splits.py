@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from core.errors import DataError
 from model.data.raw import RawDataset
 from model.data.splits import split
-from model.errors import DataError
 
 
 def table(counts: list[int], with_test: bool = False) -> RawDataset:

@@ -73,7 +73,7 @@ def new_run() -> Callable[..., NewRun]:
 @pytest.fixture
 def store(db_url: str) -> Iterator[Engine]:
     """A migrated, empty store on SQLite and on PostgreSQL (a fresh database per test)."""
-    engine = open_store(db_url)
+    engine = open_store(db_url, create=True)
     yield engine
     dispose_engines()
 
@@ -81,6 +81,6 @@ def store(db_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sqlite_store(sqlite_url: str) -> Iterator[Engine]:
     """A migrated, empty SQLite store (for tests about SQLite itself)."""
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     yield engine
     dispose_engines()

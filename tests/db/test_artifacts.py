@@ -7,6 +7,7 @@ import hashlib
 import pytest
 from sqlalchemy import update
 
+from core.errors import UserError
 from db.engine import session_scope
 from db.errors import ArtifactIntegrityError, NotFoundError
 from db.models import Artifact
@@ -50,7 +51,7 @@ def test_a_tampered_artifact_raises_a_clear_error_naming_the_run(store, run_id):
     message = str(info.value)
     assert f"artifact {record.id} (final weights of run {run_id}) is corrupt" in message
     assert record.sha256[:16] in message and "\n" not in message
-    assert info.value.user_error is True
+    assert isinstance(info.value, UserError)
 
 
 def test_missing_artifacts_and_runs_are_user_errors(store, run_id):

@@ -18,7 +18,7 @@ from db.queries import claim_run
 from db.store import open_store
 
 url, worker, barrier, ids = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3]), json.loads(sys.argv[4])
-engine = open_store(url)
+engine = open_store(url, create=True)
 (barrier / worker).touch()
 while len(list(barrier.iterdir())) < 2:  # start together, so the two really contend
     time.sleep(0.005)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from core.errors import UserError
 from db.engine import session_scope
 from db.errors import FilterError
 from db.filters import parse_order, parse_where
@@ -119,7 +120,7 @@ def test_ordering_counting_and_limits(seeded):
 def test_errors_are_one_line_and_point_at_the_column(where, message):
     with pytest.raises(FilterError, match=message) as info:
         parse_where(where)
-    assert "\n" not in str(info.value) and info.value.user_error is True
+    assert "\n" not in str(info.value) and isinstance(info.value, UserError)
 
 
 def test_values_are_bound_parameters_never_sql_text():

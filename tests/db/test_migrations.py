@@ -70,7 +70,7 @@ def test_upgrade_from_revision_0001_keeps_the_data_and_adds_the_new_columns(engi
 
     assert upgrade(engine) == ("0001", head_revision())
 
-    with session_scope(open_store(db_url)) as session:
+    with session_scope(open_store(db_url, create=True)) as session:
         run = get_run(session, 7)
         assert (run.config, run.learning_rate, run.val_acc, run.cancel_requested) == (
             {"seed": 1},
@@ -89,7 +89,7 @@ def test_upgrade_from_revision_0001_keeps_the_data_and_adds_the_new_columns(engi
 def test_commands_refuse_an_older_schema(engine, db_url):
     upgrade(engine, "0001")
     with pytest.raises(SchemaError, match=r"revision 0001, this mnistq needs 0002: run `mnistq db upgrade`"):
-        open_store(db_url)
+        open_store(db_url, create=True)
     assert revision_of(engine) == "0001"  # never migrated implicitly
 
 
@@ -98,7 +98,7 @@ def test_commands_refuse_a_newer_schema(engine, db_url):
     with engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     with pytest.raises(SchemaError, match="revision 9999, newer than this mnistq knows .* upgrade mnistq"):
-        open_store(db_url)
+        open_store(db_url, create=True)
     with pytest.raises(SchemaError, match="newer"):
         upgrade(engine)
 
@@ -107,13 +107,13 @@ def test_a_foreign_database_is_neither_used_nor_migrated(engine, db_url):
     with engine.begin() as connection:
         connection.execute(text("CREATE TABLE something_else (x INTEGER)"))
     with pytest.raises(SchemaError, match="holds tables but no mnistq schema version"):
-        open_store(db_url)
+        open_store(db_url, create=True)
     with pytest.raises(SchemaError, match="holds tables"):
         upgrade(engine)
 
 
 def test_open_store_creates_an_empty_database(db_url):
-    engine = open_store(db_url)
+    engine = open_store(db_url, create=True)
     try:
         assert revision_of(engine) == head_revision()
     finally:

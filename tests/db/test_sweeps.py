@@ -139,7 +139,7 @@ def test_sweeps_are_listed_newest_first(store, new_run):
 def test_unknown_ids_are_one_line_user_errors(sqlite_store, call, message):
     with pytest.raises(NotFoundError, match=message) as info, session_scope(sqlite_store) as session:
         call(session)
-    assert info.value.user_error is True
+    assert isinstance(info.value, UserError)
 
 
 def test_run_engines_pairs_ids_with_their_queue_in_order(store, new_run):

@@ -92,6 +92,6 @@ def test_compose_services_run_natively(redis_url: str, pg_url: str, tmp_path: Pa
         assert (out["runs"], out["counts"]["completed"]) == (12, 12)
         assert processes["scheduler"].poll() is None, logs["scheduler"].read_text()
 
-    with session_scope(open_store(pg_url)) as session:
+    with session_scope(open_store(pg_url, create=True)) as session:
         holders = {get_run(session, run_id).worker for run_id in sweep_run_ids(session, out["sweep_id"])}
     assert len({holder.split(":")[1] for holder in holders}) == 2  # both worker processes trained runs

@@ -96,7 +96,7 @@ class Store:
     """Reads the store the workers write to (directly, never through a proxy)."""
 
     def __init__(self, url: str) -> None:
-        self.engine = open_store(url)
+        self.engine = open_store(url, create=True)
 
     def runs(self, sweep_id: int, statuses: list[str] | None = None) -> list:
         with session_scope(self.engine) as session:

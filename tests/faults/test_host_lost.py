@@ -56,7 +56,7 @@ def test_reap_once_requeues_expired_leases_and_fails_exhausted_runs(
 ) -> None:
     """`mnistq reap` (local mode: nothing to send): one pass, then exit."""
     spec = spec_file(tmp_path, "reap", "seed = [0, 1, 2]", epochs=2)
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     long_ago = utcnow() - timedelta(seconds=60)
     with session_scope(engine) as session:
         lost, exhausted, alive = (run_id for run_id, _ in store_sweep(session, load_spec(spec)).to_train)

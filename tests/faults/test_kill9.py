@@ -43,7 +43,7 @@ def _uninterrupted(process: subprocess.Popen[str], url: str) -> tuple[dict[str, 
     assert process.returncode == 0, err
     summary = json.loads(out)
     assert summary["counts"]["completed"] == 1
-    with session_scope(open_store(url)) as session:
+    with session_scope(open_store(url, create=True)) as session:
         (run_id,) = sweep_run_ids(session, summary["sweep_id"])
         weights = weights_from_npz_bytes(load_artifact(session, run_id))
     return weights, [_curve(h) for h in Store(url).epochs(run_id)]

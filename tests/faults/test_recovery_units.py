@@ -47,7 +47,7 @@ def _sweep(tmp_path: Path, url: str, grid: str = "seed = [0, 1]") -> list[int]:
     spec = spec_file(tmp_path, "units", grid, epochs=2, hidden="[8]").read_text().replace("mnist-5k", "digits")
     path = tmp_path / "units-digits.toml"
     path.write_text(spec)
-    with session_scope(open_store(url)) as session:
+    with session_scope(open_store(url, create=True)) as session:
         return [run_id for run_id, _ in store_sweep(session, load_spec(path)).to_train]
 
 
@@ -135,7 +135,7 @@ def test_an_outage_while_recording_a_failure_is_still_retried() -> None:
 def test_a_signal_during_a_postgresql_query_is_raised_not_retried(pg_url: str) -> None:
     """The real driver: psycopg waits for the server in Python, so the handler's exception lands mid-query and
     comes back as an OperationalError from the failed rollback, with the interrupt only in its context."""
-    store = open_store(pg_url)
+    store = open_store(pg_url, create=True)
     slept: list[float] = []
 
     def on_alarm(signum: int, frame: object) -> None:
@@ -162,7 +162,7 @@ def test_a_store_that_cannot_be_opened_is_waited_for() -> None:
     """The first task of a pool process opens the store through retry_db too."""
     slept: list[float] = []
     with pytest.raises(DatabaseUnavailableError, match="PostgreSQL at 127.0.0.1:1"):
-        retry_db(lambda: open_store("postgresql://nobody@127.0.0.1:1/x"), what="t", give_up_after=1.0, sleep=slept.append)
+        retry_db(lambda: open_store("postgresql://nobody@127.0.0.1:1/x", create=True), what="t", give_up_after=1.0, sleep=slept.append)
     assert slept == [0.2, 0.4, 0.8]
 
 
@@ -178,8 +178,8 @@ def test_every_write_of_a_run_is_safe_to_repeat_after_it_committed(
         return write()
 
     monkeypatch.setattr(worker_execute, "retry_db", twice)
-    assert execute_run(run_id, engine=open_store(sqlite_url)) == "completed"
-    with session_scope(open_store(sqlite_url)) as session:
+    assert execute_run(run_id, engine=open_store(sqlite_url, create=True)) == "completed"
+    with session_scope(open_store(sqlite_url, create=True)) as session:
         run = get_run(session, run_id)
         assert (run.status, run.attempts) == ("completed", 1)
         assert [h.epoch for h in run_history(session, run_id)] == [1, 2]
@@ -197,8 +197,8 @@ def test_an_outage_longer_than_the_retries_leaves_the_run_to_its_lease(
     monkeypatch.setattr(worker_execute, "upsert_epoch", down)
     monkeypatch.setattr(worker_execute, "retry_db", functools.partial(retry_db, give_up_after=0.5, sleep=lambda _: None))
     with pytest.raises(OperationalError):
-        execute_run(run_id, engine=open_store(sqlite_url))
-    with session_scope(open_store(sqlite_url)) as session:
+        execute_run(run_id, engine=open_store(sqlite_url, create=True))
+    with session_scope(open_store(sqlite_url, create=True)) as session:
         run = get_run(session, run_id)
     assert (run.status, run.attempts, run.error) == ("running", 1, None)  # not failed: the reaper requeues it
 
@@ -210,15 +210,15 @@ def test_a_run_past_its_deadline_fails_at_the_next_epoch_even_if_the_signal_was_
     while it closes a cursor); the epoch callback's own clock check still ends the run."""
     (run_id, _) = _sweep(tmp_path, sqlite_url)
     already_passed = time.monotonic() - 1.0
-    assert execute_run(run_id, engine=open_store(sqlite_url), deadline=already_passed) == "failed"
-    with session_scope(open_store(sqlite_url)) as session:
+    assert execute_run(run_id, engine=open_store(sqlite_url, create=True), deadline=already_passed) == "failed"
+    with session_scope(open_store(sqlite_url, create=True)) as session:
         run = get_run(session, run_id)
         history = run_history(session, run_id)
     assert (run.status, run.attempts) == ("failed", 1)
     assert run.error == "SoftTimeLimitExceeded: the task's soft time limit passed after epoch 1"
     assert [h.epoch for h in history] == [1]  # the epoch it trained is kept
     (other, _) = _sweep(tmp_path, sqlite_url, "seed = [2, 3]")
-    assert execute_run(other, engine=open_store(sqlite_url), deadline=time.monotonic() + 600) == "completed"
+    assert execute_run(other, engine=open_store(sqlite_url, create=True), deadline=time.monotonic() + 600) == "completed"
 
 
 def test_failures_are_described_in_one_line() -> None:
@@ -239,7 +239,7 @@ def test_the_soft_limit_of_a_delivery_is_its_own_or_the_apps() -> None:
 
 def test_unclaimed_queued_runs(tmp_path: Path, db_url: str) -> None:
     fresh, requeued, cancelling = _sweep(tmp_path, db_url, "seed = [0, 1, 2]")
-    engine = open_store(db_url)
+    engine = open_store(db_url, create=True)
     later = utcnow() + timedelta(seconds=60)
     with session_scope(engine) as session:
         assert unclaimed_queued(session, idle_seconds=30) == []  # created just now
@@ -258,7 +258,7 @@ def test_the_reaper_resends_lost_runs_only_on_an_empty_queue(tmp_path: Path, sql
     run_ids = _sweep(tmp_path, sqlite_url)
     broker, sender = redis.Redis.from_url(redis_url), make_sender(redis_url)
     settings = ReaperSettings.from_env({"MNISTQ_RESEND_SECONDS": "0.1", "MNISTQ_LEASE_SECONDS": "60"})
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     wait_until(lambda: len(unclaimed_queued_now(engine, 0.1)) == 2, 5, "the runs to wait 0.1 s")
 
     broker.lpush("numpy", "a message for someone else")

@@ -8,9 +8,9 @@ import warnings
 import numpy as np
 import pytest
 
+from core.errors import ConfigError
 from model.data.types import Split
 from model.engine_numpy import train
-from model.errors import ConfigError
 from model.inference import evaluate
 from model.result import CANCELLED, COMPLETED, DIVERGED, EpochProgress
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes

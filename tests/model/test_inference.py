@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.errors import DataError
+from core.errors import DataError
 from model.inference import evaluate, layers, predict_proba
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import ConfigError
 from model.config import TrainConfig
 from model.engine_numpy import train
-from model.errors import ConfigError
 from model.result import CANCELLED, EpochProgress, TrainResult
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 

@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from model.errors import DataError
+from core.errors import DataError
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 
 

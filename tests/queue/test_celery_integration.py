@@ -23,7 +23,7 @@ def queue_env(redis_url: str, pg_url: str) -> dict[str, str]:
 @pytest.fixture
 def two_workers(queue_env: dict[str, str], tmp_path: Path) -> Iterator[list[Path]]:
     """Two worker processes of one process each, ready to consume."""
-    open_store(queue_env["MNISTQ_DATABASE_URL"])  # create the schema before the workers connect
+    open_store(queue_env["MNISTQ_DATABASE_URL"], create=True)  # create the schema before the workers connect
     logs = [tmp_path / f"worker{i}.log" for i in (1, 2)]
     workers = [start_worker(f"w{i}", queue_env, log) for i, log in zip((1, 2), logs, strict=True)]
     try:
@@ -39,7 +39,7 @@ def test_twelve_runs_complete_exactly_once(queue_env: dict[str, str], two_worker
     out = mnistq_json("submit", str(EXAMPLES / "tiny.toml"), "--wait", "--json", env=queue_env)
     assert (out["runs"], out["new"], out["reused"]) == (12, 12, 0)
     assert out["counts"]["completed"] == 12
-    engine = open_store(queue_env["MNISTQ_DATABASE_URL"])
+    engine = open_store(queue_env["MNISTQ_DATABASE_URL"], create=True)
     with session_scope(engine) as session:
         run_ids = sweep_run_ids(session, out["sweep_id"])
         runs = [get_run(session, run_id) for run_id in run_ids]
@@ -60,7 +60,7 @@ def test_cancel_mid_sweep(queue_env: dict[str, str], two_workers: list[Path], tm
         '[grid]\nseed = [0, 1, 2, 3, 4, 5]\n'
     )
     out = mnistq_json("submit", str(spec), "--json", env=queue_env)
-    engine = open_store(queue_env["MNISTQ_DATABASE_URL"])
+    engine = open_store(queue_env["MNISTQ_DATABASE_URL"], create=True)
     sweep_id = out["sweep_id"]
 
     def two_running_with_epochs() -> bool:

@@ -34,7 +34,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("store")
     (root / "spec.toml").write_text(SPEC)
     url = f"sqlite:///{root / 'q.db'}"
-    engine = open_store(url)
+    engine = open_store(url, create=True)
     with session_scope(engine) as session:
         submitted = store_sweep(session, load_spec(root / "spec.toml"))
     for run_id, _ in submitted.to_train[:3]:  # the fourth stays queued

@@ -8,13 +8,15 @@ import json
 import pytest
 import redis
 
+from core.errors import SettingError
+from core.masking import mask_url
 from scheduler.queue import (
     TASK_NAME,
     BrokerUnavailableError,
+    broker_url,
     check_broker,
     enqueue,
     make_sender,
-    mask_url,
 )
 
 
@@ -63,9 +65,11 @@ def test_unreachable_broker_is_one_line_and_masks_the_password() -> None:
     assert mask_url("redis://host:6379/0") == "redis://host:6379/0"
 
 
-def test_a_malformed_broker_url_is_a_user_error() -> None:
-    with pytest.raises(BrokerUnavailableError, match="expected a URL"):
-        make_sender("localhost:6379")
+@pytest.mark.parametrize("typo", ["localhost:6379", "redis:/:s3cret@host", "redis//:s3cret@host", "s3cret@host"])
+def test_a_malformed_broker_url_is_a_user_error_that_hides_the_password(typo: str) -> None:
+    with pytest.raises(SettingError, match="expected a URL") as info:
+        broker_url({"MNISTQ_BROKER_URL": typo})
+    assert "s3cret" not in str(info.value) and "\n" not in str(info.value)
 
 
 def test_task_name_agrees_with_the_worker() -> None:

@@ -16,7 +16,7 @@ def test_local_sweep_runs_every_config_once_and_dedupes(tmp_path: Path) -> None:
     first = mnistq_json("submit", str(EXAMPLES / "tiny.toml"), "--workers", "2", "--json", env=env)
     assert first["runs"] == 12 and first["new"] == 12 and first["reused"] == 0
     assert first["counts"]["completed"] == 12
-    engine = open_store(url)
+    engine = open_store(url, create=True)
     with session_scope(engine) as session:
         run_ids = sweep_run_ids(session, first["sweep_id"])
         assert len(run_ids) == 12

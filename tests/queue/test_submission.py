@@ -42,7 +42,7 @@ def _spec(tmp_path: Path, text: str = TINY, name: str = "spec.toml"):
 
 
 def test_dedupe_reuses_stored_configs(tmp_path: Path, sqlite_url: str) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     spec = _spec(tmp_path)
     with session_scope(engine) as session:
         first = store_sweep(session, spec)
@@ -56,7 +56,7 @@ def test_dedupe_reuses_stored_configs(tmp_path: Path, sqlite_url: str) -> None:
 
 
 def test_extend_adds_only_missing_configs(tmp_path: Path, sqlite_url: str) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     with session_scope(engine) as session:
         base = store_sweep(session, _spec(tmp_path))
         wider = _spec(tmp_path, TINY.replace("[0.1, 0.2]", "[0.1, 0.2, 0.3]"), "wider.toml")
@@ -74,7 +74,7 @@ def test_missing_dataset_path_is_rejected_before_storing(tmp_path: Path) -> None
 
 
 def test_execute_run_trains_stores_and_is_idempotent(tmp_path: Path, sqlite_url: str) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     with session_scope(engine) as session:
         submitted = store_sweep(session, _spec(tmp_path))
     cache = DataCache()
@@ -96,7 +96,7 @@ def test_execute_run_trains_stores_and_is_idempotent(tmp_path: Path, sqlite_url:
 
 
 def test_failure_is_recorded_and_the_sweep_goes_on(tmp_path: Path, sqlite_url: str) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     missing = tmp_path / "gone.csv"
     missing.write_text("label,p1\n1,0\n")
     with session_scope(engine) as session:
@@ -119,10 +119,10 @@ def test_resume_from_stored_checkpoint_matches_uninterrupted_run(
     """A worker dies after epoch 2's checkpoint: the next attempt resumes there and ends bitwise equal."""
     text = TINY.replace("epochs = 2", "epochs = 4").replace('["numpy", "sklearn"]', '["numpy"]')
     text = text.replace("[0.1, 0.2]", "[0.1]")
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     with session_scope(engine) as session:
         ((run_id, _),) = store_sweep(session, _spec(tmp_path, text)).to_train
-    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}")
+    reference = open_store(f"sqlite:///{tmp_path / 'reference.db'}", create=True)
     with session_scope(reference) as session:
         ((ref_id, _),) = store_sweep(session, _spec(tmp_path, text)).to_train
     assert execute_run(ref_id, engine=reference) == "completed"
@@ -160,7 +160,7 @@ def test_resume_from_stored_checkpoint_matches_uninterrupted_run(
 
 
 def test_lost_lease_discards_the_result(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     with session_scope(engine) as session:
         (run_id, _), *_ = store_sweep(session, _spec(tmp_path)).to_train
     real_train = worker_execute.train
@@ -184,7 +184,7 @@ def test_run_of_a_dead_local_process_is_taken_over_at_once(tmp_path: Path, sqlit
     import subprocess
     import sys
 
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     with session_scope(engine) as session:
         (run_id, _), *_ = store_sweep(session, _spec(tmp_path)).to_train
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
@@ -199,7 +199,7 @@ def test_run_of_a_dead_local_process_is_taken_over_at_once(tmp_path: Path, sqlit
 
 
 def test_a_live_holder_is_left_alone(tmp_path: Path, sqlite_url: str) -> None:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     with session_scope(engine) as session:
         (run_id, _), *_ = store_sweep(session, _spec(tmp_path)).to_train
         import socket

@@ -75,8 +75,8 @@ class Page:
 def page(tmp_path_factory: pytest.TempPathFactory, trained) -> Page:
     """The 8 trained runs plus a failed, a diverged and a cancelled one, in a sweep with a hostile name."""
     url = f"sqlite:///{tmp_path_factory.mktemp('report') / 'store.db'}"
-    sweep_id = store_sweep(open_store(url), list(trained.values()))
-    with session_scope(open_store(url)) as session:
+    sweep_id = store_sweep(open_store(url, create=True), list(trained.values()))
+    with session_scope(open_store(url, create=True)) as session:
         text = render_html(build_document(session, sweep_id, generated_at=WHEN))
     yield Page(url, sweep_id, text, trained)
     dispose_engines()
@@ -99,7 +99,7 @@ def rows(fragment: str) -> list[list[str]]:
 
 @pytest.fixture
 def sqlite_store(sqlite_url: str) -> Iterator[Engine]:
-    engine = open_store(sqlite_url)
+    engine = open_store(sqlite_url, create=True)
     yield engine
     dispose_engines()
 

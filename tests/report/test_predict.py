@@ -20,7 +20,7 @@ UPSCALE = 8  # 8x8 digits saved as 64x64 images, as a user's file would be large
 
 
 def runs_by_status(page: Page) -> dict[str, list[RunRecord]]:
-    with session_scope(open_store(page.url)) as session:
+    with session_scope(open_store(page.url, create=True)) as session:
         runs = list_runs(session, sweep_id=page.sweep_id)
     out: dict[str, list[RunRecord]] = {}
     for run in runs:
@@ -33,7 +33,7 @@ def model(page: Page) -> StoredModel:
     """The best completed numpy run, loaded from the store."""
     numpy_runs = [r for r in runs_by_status(page)["completed"] if r.engine == "numpy"]
     best = max(numpy_runs, key=lambda r: r.test_acc)
-    with session_scope(open_store(page.url)) as session:
+    with session_scope(open_store(page.url, create=True)) as session:
         return load_stored_model(session, best.id)
 
 

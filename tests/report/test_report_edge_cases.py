@@ -95,7 +95,7 @@ def test_latest_is_the_newest_sweep(sqlite_store, sqlite_url, trained, mnistq, t
     ("ref", "message"),
     [
         ("99", "mnistq: error: no sweep 99; see `mnistq sweeps`"),
-        ("first", "mnistq: error: sweep 'first': expected a sweep id (an integer, see `mnistq sweeps`) or 'latest'"),
+        ("first", "mnistq: error: sweep 'first': expected a sweep id (an integer from 1 to 2**63 - 1, see `mnistq sweeps`) or 'latest'"),
         ("latest", "mnistq: error: no sweeps in the store yet; submit one with `mnistq submit SPEC`"),
     ],
 )
@@ -119,5 +119,5 @@ def test_markdown_output_onto_a_file_is_a_user_error(sqlite_store, sqlite_url, m
     existing = tmp_path / "report.md"
     existing.write_text("keep me")
     done = mnistq("report", str(sweep_id), "--format", "md", "-o", str(existing), url=sqlite_url)
-    assert done.code == 2 and "not a folder" in done.err
+    assert done.code == 2 and "is a regular file: expected a new or existing folder" in done.err
     assert existing.read_text() == "keep me"

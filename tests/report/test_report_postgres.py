@@ -18,7 +18,7 @@ from .test_report_html import EXPECTED_IMAGES, SECTION_IDS
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_report_from_postgresql_matches_sqlite(pg_url: str, trained, page: Page) -> None:
-    engine = open_store(pg_url)
+    engine = open_store(pg_url, create=True)
     try:
         sweep_id = store_sweep(engine, list(trained.values()))
         with session_scope(engine) as session:

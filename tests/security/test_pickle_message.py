@@ -39,7 +39,7 @@ def _pickle_sender(url: str) -> Celery:
 
 def test_a_pickled_task_message_is_refused_and_trains_nothing(redis_url: str, pg_url: str, tmp_path: Path) -> None:
     env = {"MNISTQ_BROKER_URL": redis_url, "MNISTQ_DATABASE_URL": pg_url}
-    with session_scope(open_store(pg_url)) as session:
+    with session_scope(open_store(pg_url, create=True)) as session:
         ((run_id, _),) = store_sweep(session, load_spec(spec_file(tmp_path, "evil", "seed = [0]", epochs=2))).to_train
     probe = tmp_path / "probe"
     assert pickle.loads(pickle.dumps(_Payload(probe, run_id))) == run_id and probe.is_dir()  # the payload is live

@@ -34,7 +34,7 @@ def test_authenticated_redis_and_postgresql_work_and_no_password_is_printed(pg_u
     redis_server.start()
     pg_with_password = make_url(pg_url).set(password=PG_PASSWORD).render_as_string(hide_password=False)
     env = {"MNISTQ_BROKER_URL": redis_server.url, "MNISTQ_DATABASE_URL": pg_with_password}
-    with open_store(pg_with_password).connect() as connection:  # the password travels with the connection
+    with open_store(pg_with_password, create=True).connect() as connection:  # the password travels with the connection
         assert connection.connection.dbapi_connection.info.password == PG_PASSWORD
     log = tmp_path / "worker.log"
     worker = start_celery("auth", env, log)

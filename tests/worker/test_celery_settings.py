@@ -15,9 +15,8 @@ from celery.exceptions import QueueNotFound
 from kombu import Producer
 from kombu.exceptions import ContentDisallowed
 
-from model.errors import UserError
+from core.errors import UserError
 from worker.celery_app import (
-    DEFAULT_BROKER_URL,
     TASK_NAME,
     app,
     celery_settings,
@@ -27,7 +26,7 @@ from worker.celery_app import (
 
 def test_defaults_follow_the_guide() -> None:
     settings = celery_settings({})
-    assert settings["broker_url"] == DEFAULT_BROKER_URL == "redis://127.0.0.1:6379/0"
+    assert settings["broker_url"] is None  # no broker attached by default: a worker refuses to start
     assert settings["task_serializer"] == settings["result_serializer"] == "json"
     assert settings["accept_content"] == ["json"]
     assert settings["task_acks_late"] is True
@@ -83,7 +82,7 @@ def test_environment_overrides() -> None:
         ),
         (
             {"MNISTQ_BROKER_URL": "localhost:6379"},
-            "environment MNISTQ_BROKER_URL = 'localhost:6379': expected a URL such as redis://127.0.0.1:6379/0",
+            "environment MNISTQ_BROKER_URL = 'localhost:6379': expected a URL such as redis://HOST:6379/0",
         ),
     ],
 )
@@ -110,7 +109,8 @@ def test_module_app_is_named_and_loads_the_task_module() -> None:
 @pytest.fixture
 def memory_app() -> Iterator[Celery]:
     """The app on kombu's memory transport, with both engine queues declared and empty."""
-    memory = create_app({"MNISTQ_BROKER_URL": "memory://"})
+    memory = create_app({})
+    memory.conf.broker_url = "memory://"  # kombu's in-process transport: not a broker users may configure
     with memory.connection_for_write() as conn:
         channel = conn.channel()
         for queue in memory.amqp.queues.values():
