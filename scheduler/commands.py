@@ -11,14 +11,14 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import click
 
 from core import settings
 from core.ids import parse_id
-from core.masking import mask_url
+from core.masking import mask_text, mask_url
 from core.output import check_output_file, write_atomically
+from core.text import clip, one_line
 from db import LeasePolicy, RunRecord, SweepCounts, open_store, session_scope
 from db.queries import (
     cancel_sweep,
@@ -331,21 +331,15 @@ def scheduler(interval: float) -> None:
     url = broker_url()
     sender = None if url is None else make_sender(url)
     settings = ReaperSettings.from_env()
-    secrets = [p for p in (_password(url), _password(database_url())) if p]
     click.echo(f"mnistq scheduler: reaping every {interval:g} s", err=True)
     while True:
         try:
             done = reap_once(open_store(), sender, settings)
         except Exception as exc:  # keep serving: the next pass retries whatever failed here
-            reason = " ".join(f"{exc.__class__.__name__}: {exc}".split())
-            for secret in secrets:
-                reason = reason.replace(secret, "***")
-            click.echo(f"mnistq scheduler: pass failed ({reason[:500]}); next in {interval:g} s", err=True)
+            reason = clip(mask_text(one_line(f"{exc.__class__.__name__}: {exc}")), 500)
+            click.echo(f"mnistq scheduler: pass failed ({reason}); next in {interval:g} s", err=True)
         else:
             if done.changed:
                 click.echo(done.summary(), err=True)
         time.sleep(interval)
 
-
-def _password(url: str | None) -> str | None:
-    return None if url is None else urlsplit(url).password
