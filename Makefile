@@ -13,12 +13,14 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-# The seed's experiment as a sweep, trained locally on the embedded mnist-5k, then its leaderboard and report.
+# The seed's experiment as a sweep, trained locally on the embedded mnist-5k, then its leaderboard and report
+# (into ./mnistq.db and ./report.html unless MNISTQ_DATABASE_URL and REPORT say otherwise).
+REPORT ?= report.html
 demo: $(STAMP)
 	$(BIN)/mnistq submit examples/seed.toml
 	$(BIN)/mnistq runs --sweep latest --order-by=-val_acc
-	$(BIN)/mnistq report latest -o report.html
-	@echo "report written to report.html"
+	$(BIN)/mnistq report latest -o $(REPORT)
+	@echo "report written to $(REPORT)"
 
 test: $(STAMP)
 	@scripts/system-deps.sh
