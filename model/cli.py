@@ -148,7 +148,7 @@ def format_summary(config: TrainConfig, dataset: str, n_train: int, result: Trai
         f"accuracy    train {_pct(result.train_acc)}   val {_pct(result.val_acc)}   test {_pct(result.test_acc)}",
         f"loss        train {_num(result.train_loss)}   val {_num(result.val_loss)}   test {_num(result.test_loss)}",
         f"time        {result.train_seconds:.1f} s for {len(result.history)} epochs"
-        + (f" (best epoch {result.best_epoch})" if result.best_epoch else ""),
+        + (f", weights kept from epoch {result.best_epoch}" if result.best_epoch else ""),
         "",
         learning_curve_text(result),
     ]

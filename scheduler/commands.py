@@ -249,10 +249,26 @@ def show(run_ref: str, as_json: bool) -> None:
     metrics = [("train", run.train_acc, run.train_loss), ("val", run.val_acc, run.val_loss), ("test", run.test_acc, run.test_loss)]
     click.echo(format_table(("split", "accuracy", "loss"), metrics))
     if run.train_seconds is not None:
-        click.echo(f"trained in {run.train_seconds:.1f} s, best epoch {run.best_epoch}")
+        kept = ""
+        if run.best_epoch is not None:
+            kept = f"; weights kept from epoch {run.best_epoch}, {_KEPT_BY[_kept_by(run)]}"
+        click.echo(f"trained in {run.train_seconds:.1f} s{kept}")
     if history:
         headers = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
         click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+
+
+_KEPT_BY = {
+    "lowest_val_loss": "the lowest validation loss (early stopping)",
+    "last_epoch": "the last epoch trained (no early stopping)",
+}
+
+
+def _kept_by(run: RunRecord) -> str:
+    """Which epoch's weights a run keeps (the stored best_epoch): "lowest_val_loss" with early stopping,
+    else "last_epoch" (for a diverged run, the last one before the loss blew up)."""
+    early_stopping = (run.config.get("patience") or 0) > 0 and (run.config.get("val_fraction") or 0) > 0
+    return "lowest_val_loss" if early_stopping else "last_epoch"
 
 
 def _run_json(run: RunRecord) -> dict[str, Any]:
@@ -260,9 +276,12 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
         k: finite_or_none(getattr(run, k))
         for k in (
             "id", "sweep_id", "engine", "status", "attempts", "worker", "train_acc", "val_acc", "test_acc",
-            "train_loss", "val_loss", "test_loss", "best_epoch", "train_seconds", "error",
+            "train_loss", "val_loss", "test_loss", "train_seconds", "error",
         )
     }
+    # the stored column (and --where field) is best_epoch; it is the epoch whose weights were kept
+    out["kept_epoch"] = run.best_epoch
+    out["kept_by"] = None if run.best_epoch is None else _kept_by(run)
     out["config"] = run.config
     for k in ("started_at", "finished_at"):
         value = getattr(run, k)

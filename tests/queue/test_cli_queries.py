@@ -171,3 +171,34 @@ def test_status_text_and_json_give_the_same_throughput(tmp_path: Path) -> None:
     rate = format_rate(counts["runs_per_minute"])
     assert text.startswith(f"sweep 1 (queries): 4/4 done | {rate}/min\n")
     assert f"  throughput: {rate} runs/min: 4 runs in 1:05, first start to last finish\n" in text
+
+
+def test_show_names_the_kept_epoch(store: dict[str, str]) -> None:
+    """best_epoch is the epoch whose weights were kept: the last one without early stopping."""
+    shown = json.loads(mnistq("show", "1", "--json", env=_env(store)).stdout)
+    assert (shown["kept_epoch"], shown["kept_by"]) == (2, "last_epoch") and "best_epoch" not in shown
+    text = mnistq("show", "1", env=_env(store)).stdout
+    assert "; weights kept from epoch 2, the last epoch trained (no early stopping)\n" in text
+    assert "best epoch" not in text
+    kept = json.loads(mnistq("runs", "--where", "best_epoch = 2", "--format", "json", env=_env(store)).stdout)
+    assert len(kept) == 3  # the stored column and the --where field keep their name
+
+
+def _one_run_store(tmp_path: Path, fixed: str) -> tuple[dict[str, str], int, object]:
+    """A store with one queued digits run of `fixed` config lines: (env, run id, engine)."""
+    spec = tmp_path / "one.toml"
+    spec.write_text(f'name = "one"\n[fixed]\ndataset = "digits"\nhidden = [8]\n{fixed}\n')
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    engine = open_store(url, create=True)
+    with session_scope(engine) as session:
+        ((run_id, _),) = store_sweep(session, load_spec(spec)).to_train
+    return {"MNISTQ_DATABASE_URL": url, "MNISTQ_BROKER_URL": ""}, run_id, engine
+
+
+def test_show_says_early_stopping_kept_the_lowest_validation_loss(tmp_path: Path) -> None:
+    env, run_id, engine = _one_run_store(tmp_path, "epochs = 3\npatience = 1")
+    assert execute_run(run_id, engine=engine) == "completed"
+    shown = json.loads(mnistq("show", str(run_id), "--json", env=env).stdout)
+    assert shown["kept_by"] == "lowest_val_loss" and 1 <= shown["kept_epoch"] <= 3
+    text = mnistq("show", str(run_id), env=env).stdout
+    assert f"; weights kept from epoch {shown['kept_epoch']}, the lowest validation loss (early stopping)\n" in text
