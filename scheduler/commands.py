@@ -33,7 +33,7 @@ from db.queries import (
     sweep_counts,
     sweep_run_ids,
 )
-from db.status import QUEUED
+from db.status import FAILED, QUEUED
 from db.url import database_url
 from scheduler.local import LocalPlan, run_local
 from scheduler.progress import format_duration, format_rate, status_line, watch
@@ -243,8 +243,8 @@ def show(run_ref: str, as_json: bool) -> None:
         click.echo(json.dumps({**_run_json(run), "history": rows}, indent=2, allow_nan=False))
         return
     click.echo(f"run {run.id} (sweep {run.sweep_id}, {run.engine}): {run.status}, attempt {run.attempts}")
-    if run.error:
-        click.echo(f"error: {run.error}")
+    if run.error:  # the column also holds why a run that did not fail stopped (early stopping, a cancel)
+        click.echo(f"{'error' if run.status == FAILED else 'note'}: {run.error}")
     click.echo("config: " + ", ".join(f"{k}={v}" for k, v in sorted(run.config.items())))
     metrics = [("train", run.train_acc, run.train_loss), ("val", run.val_acc, run.val_loss), ("test", run.test_acc, run.test_loss)]
     click.echo(format_table(("split", "accuracy", "loss"), metrics))

@@ -202,3 +202,18 @@ def test_show_says_early_stopping_kept_the_lowest_validation_loss(tmp_path: Path
     assert shown["kept_by"] == "lowest_val_loss" and 1 <= shown["kept_epoch"] <= 3
     text = mnistq("show", str(run_id), env=env).stdout
     assert f"; weights kept from epoch {shown['kept_epoch']}, the lowest validation loss (early stopping)\n" in text
+
+
+def test_a_cancelled_run_says_who_cancelled_it_after_which_epoch(tmp_path: Path) -> None:
+    """A run asked to stop by `mnistq cancel` while it trains stops after its epoch and says so."""
+    from db.queries import cancel_sweep, claim_run
+
+    env, run_id, engine = _one_run_store(tmp_path, "epochs = 5")
+    with session_scope(engine) as session:  # running on worker "w", then the sweep is cancelled
+        assert claim_run(session, run_id, worker="w", lease_seconds=600, max_attempts=3) is not None
+        assert cancel_sweep(session, 1).cancel_requested_ids == (run_id,)
+    assert execute_run(run_id, engine=engine, worker="w") == "cancelled"  # the holder trains on, then stops
+    shown = json.loads(mnistq("show", str(run_id), "--json", env=env).stdout)
+    assert (shown["status"], shown["error"]) == ("cancelled", "cancelled by `mnistq cancel` after epoch 1")
+    text = mnistq("show", str(run_id), env=env).stdout
+    assert "\nnote: cancelled by `mnistq cancel` after epoch 1\n" in text and "error:" not in text
