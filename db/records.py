@@ -146,10 +146,15 @@ class SweepCounts:
     total_train_seconds: float  # sum over finished runs
     mean_train_seconds: float | None
     mean_epoch_seconds: float | None  # over every stored epoch of the sweep's runs
-    finished_recently: int  # finished in the last `recent_minutes`
-    recent_minutes: float
-    first_started_at: datetime | None
+    first_started_at: datetime | None  # over every member run, reused ones included
     last_finished_at: datetime | None
+    # Throughput counts only the work this sweep waited for: runs started and still running, or finished
+    # since the sweep was created. Results reused from earlier sweeps are left out of both the count and
+    # the span, or an --extend sweep would show the old sweep's pace.
+    trained_runs: int  # finished since the sweep was created (status completed, failed, diverged, cancelled)
+    span_started_at: datetime | None  # the first start among those and the running ones
+    span_finished_at: datetime | None  # the last finish among those
+    counted_at: datetime  # when the counts were taken: the end of the span while runs are queued or running
 
     @property
     def total(self) -> int:
@@ -184,5 +189,24 @@ class SweepCounts:
         return sum(self.by_status[s] for s in FINISHED)
 
     @property
-    def throughput_per_minute(self) -> float:
-        return self.finished_recently / self.recent_minutes if self.recent_minutes > 0 else 0.0
+    def settled(self) -> bool:
+        """Nothing queued or running: the sweep is done until someone retries it."""
+        return self.queued == 0 and self.running == 0
+
+    @property
+    def active_seconds(self) -> float | None:
+        """The sweep's active span: from its first start to its last finish once settled, to `counted_at`
+        while runs are queued or running. None before anything started."""
+        if self.span_started_at is None:
+            return None
+        end = self.span_finished_at if self.settled else self.counted_at
+        return None if end is None else (end - self.span_started_at).total_seconds()
+
+    @property
+    def runs_per_minute(self) -> float | None:
+        """Throughput: runs trained for this sweep per minute of its active span (see `active_seconds`).
+        A settled sweep keeps its figure however long ago it finished. None until a run has finished."""
+        span = self.active_seconds
+        if not self.trained_runs or span is None or span <= 0:
+            return None
+        return self.trained_runs / (span / 60)

@@ -13,9 +13,6 @@ from core import settings
 from model.config import ACTIVATIONS, DTYPES, ENGINES, LR_SCHEDULES, OPTIMIZERS, TrainConfig
 from model.result import EpochProgress, TrainResult
 
-# CLI flag -> config key, for the flags whose names differ from their keys
-_FLAG_TO_KEY = {"lr": "learning_rate"}
-
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--dataset", help="Dataset spec: mnist-5k (default), digits, mnist, fashion-mnist, idx:DIR, csv:PATH.")
@@ -24,16 +21,33 @@ _FLAG_TO_KEY = {"lr": "learning_rate"}
 @click.option("--hidden", help="Hidden layer widths, input to output. Default 256,128,64,32,16 (the seed's).")
 @click.option("--activation", type=click.Choice(ACTIVATIONS), help="Hidden activation. Default relu.")
 @click.option("--optimizer", type=click.Choice(OPTIMIZERS), help="sgd (default), momentum or adam.")
-@click.option("--lr", type=float, help="Learning rate. Default 0.05.")
-@click.option("--momentum", type=float, help="Momentum coefficient (--optimizer momentum). Default 0.9.")
-@click.option("--nesterov/--no-nesterov", default=None, help="Nesterov momentum (--optimizer momentum).")
+@click.option("--learning-rate", "--lr", "learning_rate", type=float, help="Initial step size. Default 0.05.")
+@click.option(
+    "--momentum",
+    type=float,
+    help="Momentum coefficient, with --optimizer momentum only: default 0.9 there "
+    "(other optimizers store 0).",
+)
+@click.option(
+    "--nesterov/--no-nesterov",
+    default=None,
+    help="Nesterov momentum, with --optimizer momentum only. Default off.",
+)
 @click.option("--batch-size", type=int, help="Samples per step. Default 64.")
 @click.option("--epochs", type=int, help="Passes over the training split. Default 20.")
 @click.option("--l2", type=float, help="Weight decay: loss += l2/2 * sum(W^2). Default 0.")
 @click.option("--dropout", type=float, help="Dropout probability on hidden layers (numpy only). Default 0.")
 @click.option("--lr-schedule", type=click.Choice(LR_SCHEDULES), help="constant (default), step or cosine.")
-@click.option("--lr-step-epochs", type=int, help="Step schedule: epochs between decays. Default 10.")
-@click.option("--lr-gamma", type=float, help="Step schedule: decay factor. Default 0.1.")
+@click.option(
+    "--lr-step-epochs",
+    type=int,
+    help="Epochs between decays, with --lr-schedule step only: default 10 there (other schedules store 0).",
+)
+@click.option(
+    "--lr-gamma",
+    type=float,
+    help="Decay factor, with --lr-schedule step only: default 0.1 there (other schedules store 0).",
+)
 @click.option("--patience", type=int, help="Early stopping patience in epochs on val loss; 0 = off (default).")
 @click.option("--augment-shift", type=int, help="Random shifts of up to N pixels (numpy only). Default 0.")
 @click.option("--seed", type=int, help="Seed for the split, init, shuffling, dropout, augmentation. Default 0.")
@@ -45,7 +59,9 @@ _FLAG_TO_KEY = {"lr": "learning_rate"}
 def train(as_json: bool, **flags: Any) -> None:
     """Train one configuration inline and print a readable summary.
 
-    Every flag mirrors a config key; unset flags take the defaults (the seed's network). Example:
+    Every config key is a flag of the same name with dashes (learning_rate is --learning-rate, or --lr);
+    unset flags take the defaults (the seed's network). Options that do not apply to the chosen optimizer or
+    schedule are stored as 0, so that equal training gives an equal config hash. Example:
 
     \b
       mnistq train --engine sklearn --epochs 10 --lr 0.01
@@ -54,7 +70,7 @@ def train(as_json: bool, **flags: Any) -> None:
     from model.data.prepare import prepare
     from model.train import train as run_training
 
-    values = {_FLAG_TO_KEY.get(flag, flag): value for flag, value in flags.items() if value is not None}
+    values = {key: value for key, value in flags.items() if value is not None}  # flags are named by their keys
     config = TrainConfig.from_dict(values, source="mnistq train")
     data = prepare(config)
     with _EpochPrinter(config.epochs, enabled=not as_json and sys.stderr.isatty()) as printer:
@@ -132,7 +148,7 @@ def format_summary(config: TrainConfig, dataset: str, n_train: int, result: Trai
         f"accuracy    train {_pct(result.train_acc)}   val {_pct(result.val_acc)}   test {_pct(result.test_acc)}",
         f"loss        train {_num(result.train_loss)}   val {_num(result.val_loss)}   test {_num(result.test_loss)}",
         f"time        {result.train_seconds:.1f} s for {len(result.history)} epochs"
-        + (f" (best epoch {result.best_epoch})" if result.best_epoch else ""),
+        + (f", weights kept from epoch {result.best_epoch}" if result.best_epoch else ""),
         "",
         learning_curve_text(result),
     ]

@@ -125,7 +125,7 @@ def run_training(
             progress.best_epoch = metrics.epoch
             progress.best_val_loss = math.inf if val is None else val.loss
         if on_epoch is not None and _notify(on_epoch, metrics, config, runner, progress, start) is False:
-            status, message = CANCELLED, f"cancelled by the on_epoch callback after epoch {metrics.epoch}"
+            status, message = CANCELLED, f"cancelled after epoch {metrics.epoch}"  # the worker says by whom
             break
     return _result(config, data, runner, progress, status, message, start, timing)
 

@@ -72,13 +72,25 @@ def report(sweep_ref: str, output: Path | None, fmt: str, top_k: int) -> None:
 @click.command(context_settings=CONTEXT)
 @click.argument("run_ref", metavar="RUN")
 @click.argument("images", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--invert", is_flag=True, help="The images show a dark digit on a light background.")
+@click.option(
+    "--invert/--no-invert",
+    default=None,
+    help="Force reading the images as a dark digit on a light background (--invert), or as a light digit "
+    "on dark (--no-invert). Default: decided per image from its border: mostly light means a dark digit, "
+    "which is inverted, with a note on stderr.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @settings.uses(settings.STORE, settings.DATA, settings.LIMITS)
-def predict(run_ref: str, images: tuple[Path, ...], invert: bool, as_json: bool) -> None:
-    """Classify IMAGE files (PNG or PGM; white digit on black, as in MNIST) with run RUN's stored weights.
-    Without images, score RUN on its dataset's test split, rebuilt from its stored config."""
-    from report.predict import predict_images, score_test_split
+def predict(run_ref: str, images: tuple[Path, ...], invert: bool | None, as_json: bool) -> None:
+    """Classify IMAGE files (PNG or PGM) with run RUN's stored weights.
+    Without images, score RUN on its dataset's test split, rebuilt from its stored config.
+
+    Each image is converted to grayscale and resized to the run's input (28x28 for MNIST, 8x8 for digits);
+    the network expects MNIST's white digit on black, so an image with a light border is inverted first.
+    A note on stderr says when an image is resized or inverted; --json gives size, input_size, resized,
+    background and inverted for every image.
+    """
+    from report.predict import adjustments, predict_images, score_test_split
 
     run_id = parse_id(run_ref, "run", listing="mnistq runs")
     with session_scope(open_store()) as session:
@@ -86,6 +98,11 @@ def predict(run_ref: str, images: tuple[Path, ...], invert: bool, as_json: bool)
             predictions = predict_images(session, run_id, images, invert=invert)
         else:
             score = score_test_split(session, run_id)
+    if images:
+        for p in predictions:
+            note = adjustments(p, detected=invert is None)
+            if note:
+                click.echo(f"note: {note}", err=True)
     if images and as_json:
         click.echo(json.dumps({"run": run_id, "predictions": [asdict(p) for p in predictions]}))
     elif images:

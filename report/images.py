@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -11,15 +12,34 @@ from report.errors import ReportError
 
 FORMATS = ("PNG", "PPM")  # Pillow reads PGM (and PPM/PBM) as "PPM"
 MAX_PIXELS = 50_000_000  # refuse decompression bombs before decoding
+LIGHT = 128  # a grayscale value (0..255) from which a pixel counts as light
+
+
+@dataclass(frozen=True)
+class DigitImage:
+    """One image file as the network sees it, and what was done to it on the way."""
+
+    pixels: np.ndarray  # (rows * cols,) float64 raw pixels in 0..pixel_max, white digit on black
+    size: tuple[int, int]  # (width, height) of the file
+    input_size: tuple[int, int]  # (width, height) the network takes
+    background: str  # "light" or "dark": what most of the image's outermost pixels are
+    inverted: bool  # True: read as a dark digit on a light background and flipped
+
+    @property
+    def resized(self) -> bool:
+        return self.size != self.input_size
 
 
 def read_digit(
-    path: Path, image_shape: tuple[int, int], pixel_max: float, *, invert: bool = False
-) -> np.ndarray:
-    """(rows * cols,) float64 raw pixels in 0..`pixel_max`, following MNIST's convention (white digit on black).
+    path: Path, image_shape: tuple[int, int], pixel_max: float, *, invert: bool | None = None
+) -> DigitImage:
+    """The image at `path` in MNIST's convention (white digit on black), resized to `image_shape`
+    (rows, cols).
 
-    The image is converted to grayscale (transparent areas shown on white, as a viewer shows them) and
-    resized to `image_shape` (rows, cols); `invert` flips a dark digit on a light background first. ReportError (one line naming the file) for anything unreadable.
+    The image is converted to grayscale (transparent areas shown on white, as a viewer shows them).
+    `invert` None decides from the border: when most of the outermost pixels are light, the image is a dark
+    digit on a light background (a scan, a drawing app) and is flipped; True always flips, False never does.
+    ReportError (one line naming the file) for anything unreadable.
     """
     rows, cols = image_shape
     try:
@@ -32,14 +52,28 @@ def read_digit(
             shrinking = gray.width >= cols and gray.height >= rows
             resample = Image.Resampling.BOX if shrinking else Image.Resampling.BILINEAR
             pixels = np.asarray(gray.resize((cols, rows), resample), dtype=np.float64) / 255.0
+            background = _background(np.asarray(gray))
     except FileNotFoundError:
         raise ReportError(f"{path}: no such file") from None
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         reason = " ".join(str(exc).split()) or exc.__class__.__name__
         raise ReportError(f"{path}: cannot read it as a PNG or PGM image ({reason})") from None
-    if invert:
+    inverted = background == "light" if invert is None else invert
+    if inverted:
         pixels = 1.0 - pixels
-    return pixels.reshape(-1) * pixel_max
+    return DigitImage(
+        pixels=pixels.reshape(-1) * pixel_max,
+        size=(gray.width, gray.height),
+        input_size=(cols, rows),
+        background=background,
+        inverted=inverted,
+    )
+
+
+def _background(gray: np.ndarray) -> str:
+    """'light' when more than half of the outermost ring of a (height, width) uint8 image is light."""
+    ring = np.concatenate([gray[0, :], gray[-1, :], gray[1:-1, 0], gray[1:-1, -1]])
+    return "light" if np.count_nonzero(ring >= LIGHT) * 2 > ring.size else "dark"
 
 
 def _on_white(image: Image.Image) -> Image.Image:

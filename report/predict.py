@@ -19,10 +19,17 @@ from report.stored import StoredModel, load_stored_model
 
 @dataclass(frozen=True)
 class ImagePrediction:
+    """One image's class, and what was done to the file to fit the run's input (the `--json` fields)."""
+
     image: str  # the path as given
     digit: int
     probability: float  # of `digit`
     probabilities: tuple[float, ...]  # one per class
+    size: tuple[int, int]  # (width, height) of the file
+    input_size: tuple[int, int]  # (width, height) of the run's images: the file is resized to it
+    resized: bool
+    background: str  # "light" or "dark", from the image's outermost pixels
+    inverted: bool  # read as a dark digit on a light background and flipped to MNIST's white on black
 
 
 @dataclass(frozen=True)
@@ -38,18 +45,41 @@ class TestScore:
 
 
 def predict_images(
-    session: Session, run_id: int, paths: Sequence[Path], *, invert: bool = False
+    session: Session, run_id: int, paths: Sequence[Path], *, invert: bool | None = None
 ) -> list[ImagePrediction]:
     """Classify each image with run `run_id`'s final weights. Every image is read before any is classified,
-    so one bad file fails the command before it prints anything."""
+    so one bad file fails the command before it prints anything. `invert` None detects each image's
+    polarity from its border (see `read_digit`); True or False applies to every image."""
     model = load_stored_model(session, run_id)
     image_shape, pixel_max = _pixel_layout(model)
-    raw = np.stack([read_digit(path, image_shape, pixel_max, invert=invert) for path in paths])
-    proba = model.probabilities(model.normalize(raw))
+    images = [read_digit(path, image_shape, pixel_max, invert=invert) for path in paths]
+    proba = model.probabilities(model.normalize(np.stack([image.pixels for image in images])))
     return [
-        ImagePrediction(str(path), int(row.argmax()), float(row.max()), tuple(float(p) for p in row))
-        for path, row in zip(paths, proba, strict=True)
+        ImagePrediction(
+            image=str(path),
+            digit=int(row.argmax()),
+            probability=float(row.max()),
+            probabilities=tuple(float(p) for p in row),
+            size=image.size,
+            input_size=image.input_size,
+            resized=image.resized,
+            background=image.background,
+            inverted=image.inverted,
+        )
+        for path, image, row in zip(paths, images, proba, strict=True)
     ]
+
+
+def adjustments(prediction: ImagePrediction, *, detected: bool) -> str:
+    """One line saying what was done to the image before classifying it, or '' when nothing was.
+    `detected`: the inversion was decided from the image (no --invert/--no-invert), so it is news."""
+    said = []
+    if prediction.resized:
+        (width, height), (to_width, to_height) = prediction.size, prediction.input_size
+        said.append(f"resized from {width}x{height} to the run's {to_width}x{to_height} pixels")
+    if prediction.inverted and detected:
+        said.append("light background, so read as a dark digit and inverted (--no-invert keeps it as is)")
+    return f"{prediction.image}: {'; '.join(said)}" if said else ""
 
 
 def score_test_split(session: Session, run_id: int) -> TestScore:

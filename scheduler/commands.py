@@ -33,10 +33,10 @@ from db.queries import (
     sweep_counts,
     sweep_run_ids,
 )
-from db.status import QUEUED
+from db.status import FAILED, QUEUED
 from db.url import database_url
 from scheduler.local import LocalPlan, run_local
-from scheduler.progress import format_duration, status_line, watch
+from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
 from scheduler.spec import load_spec
@@ -114,7 +114,13 @@ def submit(
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @settings.uses(settings.STORE)
 def status(sweep: str | None, as_json: bool) -> None:
-    """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP)."""
+    """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP).
+
+    The line reads "DONE/TOTAL done (failed, diverged, cancelled), N running | RATE/min"; runs neither done nor
+    running are queued. Throughput counts the runs trained for this sweep (not results reused from earlier
+    ones) per minute of its active span: first start to last finish once nothing is queued or running, first
+    start to now before that. Text and --json ("runs_per_minute", "trained_runs", "active_seconds") agree.
+    """
     with session_scope(open_store()) as session:
         names = {s.id: s.name for s in list_sweeps(session)}
         ids = [resolve_sweep(session, sweep)] if sweep else list(names)
@@ -127,10 +133,25 @@ def status(sweep: str | None, as_json: bool) -> None:
     for c in counts:
         click.echo(f"sweep {c.sweep_id} ({names[c.sweep_id]}): {status_line(c, None, show_eta=False)}")
         if sweep:
+            click.echo("  runs: " + ", ".join(f"{c.by_status[status]} {status}" for status in _STATUS_ORDER))
+            click.echo(f"  throughput: {_throughput_text(c)}")
             mean = format_duration(c.mean_train_seconds)
             click.echo(f"  training time {format_duration(c.total_train_seconds)} in all, {mean} per finished run")
             if c.cancel_requested:
                 click.echo(f"  {c.cancel_requested} running runs asked to stop at their next epoch")
+
+
+_STATUS_ORDER = ("completed", "failed", "diverged", "cancelled", "running", "queued")
+
+
+def _throughput_text(c: SweepCounts) -> str:
+    """'12.3 runs/min: 150 runs in 12:10, first start to now' (the figure the status line shows)."""
+    rate, span = c.runs_per_minute, c.active_seconds
+    if rate is None or span is None:
+        return "none yet (no run trained for this sweep has finished)"
+    until = "last finish" if c.settled else "now"
+    span_text = f"{c.trained_runs} runs in {format_duration(span)}, first start to {until}"
+    return f"{format_rate(rate)} runs/min: {span_text}"
 
 
 def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
@@ -141,7 +162,9 @@ def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
         "by_status": dict(c.by_status),
         "total_train_seconds": c.total_train_seconds,
         "mean_train_seconds": c.mean_train_seconds,
-        "runs_per_minute": c.throughput_per_minute,
+        "runs_per_minute": c.runs_per_minute,  # the status line's figure; null until a run has finished
+        "trained_runs": c.trained_runs,
+        "active_seconds": c.active_seconds,
     }
 
 
@@ -220,16 +243,32 @@ def show(run_ref: str, as_json: bool) -> None:
         click.echo(json.dumps({**_run_json(run), "history": rows}, indent=2, allow_nan=False))
         return
     click.echo(f"run {run.id} (sweep {run.sweep_id}, {run.engine}): {run.status}, attempt {run.attempts}")
-    if run.error:
-        click.echo(f"error: {run.error}")
+    if run.error:  # the column also holds why a run that did not fail stopped (early stopping, a cancel)
+        click.echo(f"{'error' if run.status == FAILED else 'note'}: {run.error}")
     click.echo("config: " + ", ".join(f"{k}={v}" for k, v in sorted(run.config.items())))
     metrics = [("train", run.train_acc, run.train_loss), ("val", run.val_acc, run.val_loss), ("test", run.test_acc, run.test_loss)]
     click.echo(format_table(("split", "accuracy", "loss"), metrics))
     if run.train_seconds is not None:
-        click.echo(f"trained in {run.train_seconds:.1f} s, best epoch {run.best_epoch}")
+        kept = ""
+        if run.best_epoch is not None:
+            kept = f"; weights kept from epoch {run.best_epoch}, {_KEPT_BY[_kept_by(run)]}"
+        click.echo(f"trained in {run.train_seconds:.1f} s{kept}")
     if history:
         headers = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
         click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+
+
+_KEPT_BY = {
+    "lowest_val_loss": "the lowest validation loss (early stopping)",
+    "last_epoch": "the last epoch trained (no early stopping)",
+}
+
+
+def _kept_by(run: RunRecord) -> str:
+    """Which epoch's weights a run keeps (the stored best_epoch): "lowest_val_loss" with early stopping,
+    else "last_epoch" (for a diverged run, the last one before the loss blew up)."""
+    early_stopping = (run.config.get("patience") or 0) > 0 and (run.config.get("val_fraction") or 0) > 0
+    return "lowest_val_loss" if early_stopping else "last_epoch"
 
 
 def _run_json(run: RunRecord) -> dict[str, Any]:
@@ -237,9 +276,12 @@ def _run_json(run: RunRecord) -> dict[str, Any]:
         k: finite_or_none(getattr(run, k))
         for k in (
             "id", "sweep_id", "engine", "status", "attempts", "worker", "train_acc", "val_acc", "test_acc",
-            "train_loss", "val_loss", "test_loss", "best_epoch", "train_seconds", "error",
+            "train_loss", "val_loss", "test_loss", "train_seconds", "error",
         )
     }
+    # the stored column (and --where field) is best_epoch; it is the epoch whose weights were kept
+    out["kept_epoch"] = run.best_epoch
+    out["kept_by"] = None if run.best_epoch is None else _kept_by(run)
     out["config"] = run.config
     for k in ("started_at", "finished_at"):
         value = getattr(run, k)

@@ -8,13 +8,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TextIO
 
 from sqlalchemy.engine import Engine
 
 from db import SweepCounts, session_scope
 from db.queries import remaining_epochs, sweep_counts
+
+WIDTH = 80  # a standard terminal: the progress line, ETA included, fits in it for sweeps of 10,000 runs
 
 
 def eta_seconds(counts: SweepCounts, epochs_left: int, workers: int | None = None) -> float | None:
@@ -27,29 +28,33 @@ def eta_seconds(counts: SweepCounts, epochs_left: int, workers: int | None = Non
 
 
 def status_line(counts: SweepCounts, eta: float | None, *, show_eta: bool = True) -> str:
-    """'12 runs: 5 completed, 1 failed, 0 diverged, 2 running, 4 queued | 3.1 runs/min | ETA 0:40'
-    (without the ETA part when `show_eta` is False)."""
-    parts = [
-        f"{counts.completed} completed",
-        f"{counts.failed} failed",
-        f"{counts.diverged} diverged",
-        f"{counts.running} running",
-        f"{counts.queued} queued",
-    ]
-    if counts.cancelled:
-        parts.append(f"{counts.cancelled} cancelled")
-    rate = f"{runs_per_minute(counts):.1f} runs/min"
-    line = f"{counts.total} runs: {', '.join(parts)} | {rate}"
-    return f"{line} | ETA {format_duration(eta)}" if show_eta else line
+    """'9000/10000 done (120 failed, 35 diverged), 16 running | 12.3/min | ETA 1:02:05'.
+
+    "done" counts every finished run; the runs not done and not running are queued. Zero counts are left
+    out, the rate (`SweepCounts.runs_per_minute`) until one is known, and the ETA when `show_eta` is False.
+    The parts are separated by " | ", the first part being the state (see `_Lines`).
+    """
+    problems = [(counts.failed, "failed"), (counts.diverged, "diverged"), (counts.cancelled, "cancelled")]
+    state = f"{counts.finished}/{counts.total} done"
+    shown = ", ".join(f"{n} {label}" for n, label in problems if n)
+    if shown:
+        state += f" ({shown})"
+    if counts.running:
+        state += f", {counts.running} running"
+    parts = [state]
+    rate = counts.runs_per_minute
+    if rate is not None:
+        parts.append(f"{format_rate(rate)}/min")
+    if show_eta:
+        parts.append(f"ETA {format_duration(eta)}")
+    return " | ".join(parts)
 
 
-def runs_per_minute(counts: SweepCounts, now: datetime | None = None) -> float:
-    """Runs finished per minute over the recent window, or since the sweep started if that is shorter."""
-    window = counts.recent_minutes
-    if counts.first_started_at is not None:
-        since_start = ((now or datetime.now(UTC)) - counts.first_started_at).total_seconds() / 60
-        window = min(window, max(since_start, 1 / 60))
-    return counts.finished_recently / window if window > 0 else 0.0
+def format_rate(runs_per_minute: float) -> str:
+    """Three significant figures at most: '0.05', '3.1', '12.3', '440'."""
+    if runs_per_minute >= 100:
+        return f"{runs_per_minute:.0f}"
+    return f"{runs_per_minute:.1f}" if runs_per_minute >= 0.1 else f"{runs_per_minute:.2g}"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -65,7 +70,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 def is_settled(counts: SweepCounts) -> bool:
-    return counts.queued == 0 and counts.running == 0
+    return counts.settled
 
 
 def watch(

@@ -11,6 +11,7 @@ finds the run completed or held, and does nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -39,7 +40,7 @@ from db.queries import (
 )
 from db.status import RUNNING
 from model.config import TrainConfig
-from model.result import COMPLETED, EpochProgress, TrainResult
+from model.result import CANCELLED, COMPLETED, EpochProgress, TrainResult
 from model.train import train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 from worker.datacache import PROCESS_CACHE, DataCache
@@ -115,6 +116,10 @@ def execute_run(
     if control.lost_lease:
         log.warning("run %s: lease lost to another worker; result discarded", run_id)
         return LOST_LEASE
+    if result.status == CANCELLED and control.cancel_requested and result.history:
+        # the stored reason, in the user's terms: what stopped the run and after which epoch
+        stopped = f"cancelled by `mnistq cancel` after epoch {result.history[-1].epoch}"
+        result = dataclasses.replace(result, message=stopped)
     return _finish(engine, run_id, worker, result)
 
 

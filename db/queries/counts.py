@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import Integer, case, func, select
+from sqlalchemy import Integer, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from db.models import EpochMetric, Run, SweepRun
@@ -14,15 +14,14 @@ from db.status import FINISHED, STATUSES
 from db.types import UTCDateTime, utcnow
 
 
-def sweep_counts(
-    session: Session, sweep_id: int, *, recent_minutes: float = 5.0, now: datetime | None = None
-) -> SweepCounts:
-    """Counts per status and timing of sweep `sweep_id`'s runs (reused runs included).
+def sweep_counts(session: Session, sweep_id: int, *, now: datetime | None = None) -> SweepCounts:
+    """Counts per status and timing of sweep `sweep_id`'s runs (reused runs included in the counts).
 
-    `finished_recently` counts runs finished within the last `recent_minutes` (throughput).
-    NotFoundError if the sweep does not exist.
+    Throughput fields (`trained_runs`, `span_started_at`, `span_finished_at`) cover the runs this sweep waited
+    for: started, and running or finished at or after the sweep's creation. `now` (default: the clock) is
+    stored as `counted_at`, the end of an active sweep's span. NotFoundError if the sweep does not exist.
     """
-    get_sweep(session, sweep_id)
+    created = get_sweep(session, sweep_id).created_at
     now = now or utcnow()
     members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
     in_sweep = Run.id.in_(members)
@@ -37,14 +36,16 @@ def sweep_counts(
         by_status[status] = count
         cancel_requested += requested or 0
     finished = Run.status.in_(FINISHED)
-    cutoff = now - timedelta(minutes=recent_minutes)
+    ours = and_(Run.started_at.is_not(None), or_(Run.finished_at.is_(None), Run.finished_at >= created))
     timing = session.execute(
         select(
             func.sum(case((finished, Run.train_seconds))),
             func.avg(case((finished, Run.train_seconds))),
-            func.sum(case((Run.finished_at >= cutoff, 1), else_=0), type_=Integer),
             func.min(Run.started_at, type_=UTCDateTime),
             func.max(case((finished, Run.finished_at)), type_=UTCDateTime),
+            func.sum(case((and_(ours, finished), 1), else_=0), type_=Integer),
+            func.min(case((ours, Run.started_at)), type_=UTCDateTime),
+            func.max(case((and_(ours, finished), Run.finished_at)), type_=UTCDateTime),
         ).where(in_sweep)
     ).one()
     mean_epoch = session.execute(
@@ -57,8 +58,10 @@ def sweep_counts(
         total_train_seconds=float(timing[0] or 0.0),
         mean_train_seconds=None if timing[1] is None else float(timing[1]),
         mean_epoch_seconds=None if mean_epoch is None else float(mean_epoch),
-        finished_recently=timing[2] or 0,
-        recent_minutes=recent_minutes,
-        first_started_at=timing[3],
-        last_finished_at=timing[4],
+        first_started_at=timing[2],
+        last_finished_at=timing[3],
+        trained_runs=timing[4] or 0,
+        span_started_at=timing[5],
+        span_finished_at=timing[6],
+        counted_at=now,
     )

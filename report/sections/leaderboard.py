@@ -27,7 +27,9 @@ def leaderboard_section(view: SweepView) -> Section:
         ("#", "run", "engine", "val acc", "test acc", "params", "time", "epochs"),
         rows,
         numeric=frozenset({0, 1, 3, 4, 6}),
-        caption=f"Top {len(rows)} of {len(view.completed)} completed runs by {view.metric_label}",
+        caption=f"Top {len(rows)} of {len(view.completed)} completed runs by {view.metric_label}; epochs: "
+        "trained of planned, and the one whose weights were kept (the lowest validation loss with early "
+        "stopping, else the last)",
     )
     blocks: tuple = (table,)
     if view.metric == "test_acc":
@@ -37,7 +39,8 @@ def leaderboard_section(view: SweepView) -> Section:
     return Section("leaderboard", "Leaderboard", blocks)
 
 
-def _epochs(trained: int, planned: int | None, best: int | None) -> str:
-    """'12/20, best 9': epochs stored of the planned maximum, and the epoch whose weights were kept."""
+def _epochs(trained: int, planned: int | None, kept: int | None) -> str:
+    """'12/20, kept 9': epochs stored of the planned maximum, and the epoch whose weights were kept (the
+    stored best_epoch: the lowest validation loss with early stopping, else the last epoch)."""
     text = f"{trained}/{planned}" if planned else str(trained)
-    return f"{text}, best {best}" if best is not None else text
+    return f"{text}, kept {kept}" if kept is not None else text

@@ -50,3 +50,40 @@ def test_text_summary_has_accuracies_and_a_learning_curve() -> None:
     assert "accuracy    train " in out and "val -" in out  # no validation split
     assert "epoch  train_loss  train_acc  val_loss  val_acc" in out
     assert "train acc " in out and "val acc" not in out.split("train acc", 1)[1]
+
+
+def test_every_config_key_is_a_train_flag_of_its_own_name() -> None:
+    """README: each config key is also a `mnistq train` flag, spelled with dashes."""
+    import click
+
+    from model.cli import train
+    from model.config import config_keys
+
+    flags = {
+        opt: param.name
+        for param in train.params
+        if isinstance(param, click.Option)
+        for opt in (*param.opts, *param.secondary_opts)
+    }
+    for key in config_keys():
+        flag = "--" + key.replace("_", "-")
+        assert flags.get(flag) == key, f"config key {key}: no {flag} flag that sets it"
+    assert flags["--lr"] == "learning_rate"  # the short alias stays
+
+
+def test_learning_rate_flag_and_its_lr_alias_set_the_same_key() -> None:
+    long = _train("--epochs", "1", "--learning-rate", "0.2", "--json")
+    assert long.returncode == 0, long.stderr
+    short = _train("--epochs", "1", "--lr", "0.2", "--json")
+    assert json.loads(long.stdout)["config"] == json.loads(short.stdout)["config"]
+    assert json.loads(long.stdout)["config"]["learning_rate"] == 0.2
+
+
+def test_help_says_when_the_conditional_defaults_apply() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "scheduler.cli", "train", "--help"], capture_output=True, text=True, cwd=ROOT
+    )
+    text = " ".join(done.stdout.split())
+    assert "with --optimizer momentum only: default 0.9 there (other optimizers store 0)" in text
+    assert "with --lr-schedule step only: default 0.1 there (other schedules store 0)" in text
+    assert "with --lr-schedule step only: default 10 there (other schedules store 0)" in text

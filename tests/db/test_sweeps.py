@@ -71,7 +71,7 @@ def test_sweep_counts_report_status_and_timing(store, new_run):
             )
         cancel_sweep(session, sweep_id, now=T0 + timedelta(minutes=2))
     with session_scope(store) as session:
-        counts = sweep_counts(session, sweep_id, recent_minutes=5, now=T0 + timedelta(minutes=11))
+        counts = sweep_counts(session, sweep_id, now=T0 + timedelta(minutes=11))
     assert counts.by_status == {
         "queued": 0,
         "running": 1,
@@ -83,8 +83,40 @@ def test_sweep_counts_report_status_and_timing(store, new_run):
     assert (counts.total, counts.finished, counts.cancel_requested) == (5, 4, 1)
     assert counts.total_train_seconds == 40.0 and counts.mean_train_seconds == 20.0  # NaN left out
     assert counts.mean_epoch_seconds == 2.0
-    assert counts.finished_recently == 2 and counts.throughput_per_minute == 0.4
     assert counts.first_started_at == T0 and counts.last_finished_at == T0 + timedelta(minutes=10)
+    # T0 is before the sweep was created: those results count as reused, not as this sweep's throughput
+    assert (counts.trained_runs, counts.span_finished_at, counts.runs_per_minute) == (0, None, None)
+    assert counts.span_started_at == T0  # the run still running is work the sweep waits for
+
+
+def test_throughput_spans_the_sweeps_own_runs_and_stays_put_once_settled(store, new_run):
+    """Runs per minute over first start to last finish of the runs trained for the sweep (to `now` while it
+    is active); a reused result finished before the sweep existed is left out of the count and the span."""
+    with session_scope(store) as session:
+        create_sweep(session, "earlier", {}, [new_run(0)])
+        created = create_sweep(session, "later", {}, [new_run(i) for i in range(5)])
+    sweep_id, ids, c = created.sweep.id, created.run_ids, created.sweep.created_at
+
+    def trained(run_id: int, start: float, end: float, status: str = "completed") -> None:
+        with session_scope(store) as session:
+            at = c + timedelta(minutes=start)
+            claim_run(session, run_id, worker="w", lease_seconds=600, max_attempts=3, now=at)
+            finish_run(session, run_id, worker="w", status=status, metrics={}, now=c + timedelta(minutes=end))
+
+    trained(ids[0], -61, -60)  # the reused result, an hour before the sweep
+    trained(ids[1], 1, 2)
+    trained(ids[2], 1, 3)
+    trained(ids[3], 2, 4, status="diverged")
+    with session_scope(store) as session:
+        active = sweep_counts(session, sweep_id, now=c + timedelta(minutes=5))  # ids[4] still queued
+    assert (active.settled, active.trained_runs, active.active_seconds) == (False, 3, 240.0)
+    assert active.runs_per_minute == pytest.approx(0.75)  # 3 runs in the 4 minutes since the first start
+    trained(ids[4], 4, 5)
+    for later in (timedelta(minutes=5), timedelta(minutes=13), timedelta(days=2)):
+        with session_scope(store) as session:
+            settled = sweep_counts(session, sweep_id, now=c + later)
+        assert settled.settled and settled.trained_runs == 4
+        assert settled.active_seconds == 240.0 and settled.runs_per_minute == pytest.approx(1.0)
 
 
 def test_cancel_leaves_runs_another_live_sweep_still_wants(store, new_run):

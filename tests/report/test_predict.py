@@ -158,3 +158,81 @@ def test_a_transparent_drawing_is_read_as_shown_on_white(page: Page, model, digi
     assert drawn["predictions"][0]["probabilities"] == pytest.approx(
         plain["predictions"][0]["probabilities"], abs=1e-6
     )
+
+
+def save_at(raw: np.ndarray, path: Path, size: int, *, invert: bool = False) -> Path:
+    """Raw 0..16 pixels as a `size`x`size` 8-bit grayscale PNG; white on black unless `invert`."""
+    pixels = np.clip(np.rint(raw * 255 / 16), 0, 255).astype(np.uint8)
+    if invert:
+        pixels = 255 - pixels
+    Image.fromarray(pixels, mode="L").resize((size, size), Image.Resampling.NEAREST).save(path)
+    return path
+
+
+def test_a_dark_digit_on_white_is_detected_and_inverted(page: Page, model, digit, mnistq, tmp_path) -> None:
+    raw, label, _ = digit
+    plain = save_at(raw, tmp_path / "plain.png", 8)
+    paper = save_at(raw, tmp_path / "paper.png", 8, invert=True)
+    expected = json.loads(mnistq("predict", str(model.run.id), str(plain), "--json", url=page.url).out)
+    done = mnistq("predict", str(model.run.id), str(paper), url=page.url)
+    probability = expected["predictions"][0]["probability"]
+    assert (done.code, done.out) == (0, f"{paper}: {label} (probability {probability:.3f})\n")
+    assert done.err == (
+        f"note: {paper}: light background, so read as a dark digit and inverted (--no-invert keeps it as is)\n"
+    )
+    answer = json.loads(mnistq("predict", str(model.run.id), str(paper), "--json", url=page.url).out)
+    (prediction,) = answer["predictions"]
+    assert prediction["probabilities"] == expected["predictions"][0]["probabilities"]
+    assert (prediction["background"], prediction["inverted"]) == ("light", True)
+    assert (prediction["size"], prediction["input_size"], prediction["resized"]) == ([8, 8], [8, 8], False)
+
+
+def test_a_light_digit_on_black_is_read_as_is_without_a_note(
+    page: Page, model, digit, mnistq, tmp_path
+) -> None:
+    plain = save_at(digit[0], tmp_path / "plain.png", 8)
+    done = mnistq("predict", str(model.run.id), str(plain), "--json", url=page.url)
+    assert (done.code, done.err) == (0, "")
+    (prediction,) = json.loads(done.out)["predictions"]
+    assert (prediction["background"], prediction["inverted"], prediction["resized"]) == ("dark", False, False)
+    assert prediction["digit"] == digit[1]
+
+
+def test_invert_flags_override_the_detection(page: Page, model, digit, mnistq, tmp_path) -> None:
+    raw = digit[0]
+    paper = save_at(raw, tmp_path / "paper.png", 8, invert=True)
+    plain = save_at(raw, tmp_path / "plain.png", 8)
+    kept = mnistq("predict", str(model.run.id), str(paper), "--no-invert", "--json", url=page.url)
+    assert (kept.code, kept.err) == (0, "")  # asked for: no note
+    (prediction,) = json.loads(kept.out)["predictions"]
+    assert (prediction["background"], prediction["inverted"]) == ("light", False)
+    forced = mnistq("predict", str(model.run.id), str(plain), "--invert", "--json", url=page.url)
+    assert (forced.code, forced.err) == (0, "")
+    (prediction,) = json.loads(forced.out)["predictions"]
+    assert (prediction["background"], prediction["inverted"]) == ("dark", True)
+
+
+def test_an_mnist_sized_image_given_to_an_8x8_run_is_resized_with_a_note(
+    page: Page, model, digit, mnistq, tmp_path
+) -> None:
+    raw, label, _ = digit
+    large = save_at(raw, tmp_path / "large.png", 28)
+    done = mnistq("predict", str(model.run.id), str(large), url=page.url)
+    assert done.code == 0 and done.out.startswith(f"{large}: {label} (probability ")
+    assert done.err == f"note: {large}: resized from 28x28 to the run's 8x8 pixels\n"
+    (prediction,) = json.loads(mnistq("predict", str(model.run.id), str(large), "--json", url=page.url).out)[
+        "predictions"
+    ]
+    assert (prediction["size"], prediction["input_size"], prediction["resized"]) == ([28, 28], [8, 8], True)
+    paper = save_at(raw, tmp_path / "paper.png", 28, invert=True)  # both facts on one line
+    both = mnistq("predict", str(model.run.id), str(paper), url=page.url)
+    assert both.err == (
+        f"note: {paper}: resized from 28x28 to the run's 8x8 pixels; light background, so read as a dark digit "
+        "and inverted (--no-invert keeps it as is)\n"
+    )
+
+
+def test_predict_help_documents_the_polarity_default(mnistq, page: Page) -> None:
+    done = mnistq("predict", "--help", url=page.url)
+    text = " ".join(done.out.split())
+    assert "--invert / --no-invert" in text and "Default: decided per image from its border" in text

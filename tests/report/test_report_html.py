@@ -71,6 +71,15 @@ def test_leaderboard_ranks_completed_runs_by_val_accuracy(page: Page) -> None:
     assert table[0][2] == best.config.engine
 
 
+def test_leaderboard_names_the_epoch_whose_weights_were_kept(page: Page) -> None:
+    """The stored best_epoch is the kept epoch (the last one here: no early stopping), not "best"."""
+    leaderboard = section(page.html, "leaderboard")
+    assert [row[7] for row in rows(leaderboard)] == ["3/3, kept 3"] * 8
+    assert "the one whose weights were kept (the lowest validation loss with early stopping, else the last)" in (
+        html.unescape(leaderboard)
+    )
+
+
 def test_engine_comparison_pairs_configs_over_seeds(page: Page) -> None:
     engines = section(page.html, "engines")
     table = [row for row in rows(engines) if row[0].startswith("learning_rate=")]

@@ -1,0 +1,35 @@
+"""The files the README's own commands write into the repository folder are git-ignored, so following the
+README never leaves a result, a report or a backup for `git add .` to pick up."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def written_by_readme_commands() -> set[str]:
+    """Paths the README's shell blocks write: `-o FILE`, `> FILE`, `.backup FILE`, plus the defaults it names
+    (the SQLite store, the HTML report, the Markdown report folder)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    targets = {"mnistq.db", "mnistq.db-wal", "report.html", "report-md/report.md"}
+    for block in re.findall(r"```sh\n(.*?)```", text, re.DOTALL):
+        block = block.replace("$(date +%F)", "2025-01-31")
+        targets.update(re.findall(r'\.backup ([^\s"]+)', block))
+        for line in block.splitlines():
+            line = re.sub(r'"[^"]*"', "", line.split("#", 1)[0])  # no comments, no quoted filters
+            targets.update(re.findall(r"(?:^|\s)(?:-o|>)\s+([^\s<>|;]+)", line))
+    return targets
+
+
+def test_readme_outputs_are_git_ignored() -> None:
+    targets = written_by_readme_commands()
+    assert {"runs.csv", "weights.npz", "report.html", "mnistq-2025-01-31.dump", "mnistq-backup.db"} <= targets
+    missing = [
+        target
+        for target in sorted(targets)
+        if subprocess.run(["git", "check-ignore", "-q", "--no-index", target], cwd=ROOT).returncode != 0
+    ]
+    assert not missing, f"not git-ignored: {missing}"
