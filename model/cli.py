@@ -10,7 +10,15 @@ from typing import Any
 import click
 
 from core import settings
-from model.config import ACTIVATIONS, DTYPES, ENGINES, LR_SCHEDULES, OPTIMIZERS, TrainConfig
+from model.config import (
+    ACTIVATIONS,
+    DTYPES,
+    ENGINES,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    TrainConfig,
+    check_options_apply,
+)
 from model.result import EpochProgress, TrainResult
 
 # CLI flag -> config key, for the flags whose names differ from their keys
@@ -56,6 +64,7 @@ def train(as_json: bool, **flags: Any) -> None:
 
     values = {_FLAG_TO_KEY.get(flag, flag): value for flag, value in flags.items() if value is not None}
     config = TrainConfig.from_dict(values, source="mnistq train")
+    check_options_apply(values, [config], source="mnistq train")  # --momentum without --optimizer momentum
     data = prepare(config)
     with _EpochPrinter(config.epochs, enabled=not as_json and sys.stderr.isatty()) as printer:
         result = run_training(config, data, on_epoch=printer)
