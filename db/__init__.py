@@ -30,6 +30,7 @@ from db.records import (
     SweepCancelled,
     SweepCounts,
     SweepCreated,
+    SweepExtensionRecord,
     SweepRecord,
 )
 from db.store import dispose_engines, open_store
@@ -52,6 +53,7 @@ __all__ = [
     "SweepCancelled",
     "SweepCounts",
     "SweepCreated",
+    "SweepExtensionRecord",
     "SweepRecord",
     "UserError",
     "database_url",

@@ -9,6 +9,14 @@ from db.errors import FilterError
 
 KEYWORDS = ("and", "or", "not", "in", "is")
 
+# Bounds on one filter, far above anything typed by hand: nesting and conditions keep the SQL expression
+# shallow (SQLite refuses trees deeper than 1,000), values keep the bound parameters few, and the length
+# keeps a pasted file from being tokenized at all.
+MAX_LENGTH = 100_000  # characters
+MAX_NESTING = 32  # parentheses and `not`s inside one another
+MAX_CONDITIONS = 256  # comparisons and null/nan tests
+MAX_VALUES = 5_000  # members of all in (...) lists together
+
 _TOKEN = re.compile(
     r"""
       (?P<space>\s+)
@@ -41,6 +49,10 @@ def filter_error(column: int, message: str, *, what: str = "filter") -> FilterEr
 
 def tokenize(text: str) -> list[Token]:
     """Split `text` into tokens, ending with an `end` token. FilterError on a character no token starts with."""
+    if len(text) > MAX_LENGTH:
+        raise filter_error(
+            MAX_LENGTH + 1, f"the filter is {len(text):,} characters long: expected at most {MAX_LENGTH:,}"
+        )
     tokens: list[Token] = []
     position = 0
     while position < len(text):

@@ -17,6 +17,10 @@ Grammar (keywords and, or, not, in, is are case-insensitive; `not` binds tighter
 
 Inside a string, double its quote character to include it: 'it''s' (or write "it's").
 
+Size bounds (db.filter_lexer): at most MAX_NESTING parentheses and `not`s inside one another, MAX_CONDITIONS
+conditions and MAX_VALUES values in all `in (...)` lists, so a generated filter fails here with one line naming
+the limit rather than in the database (SQLite refuses expressions deeper than 1,000).
+
 User text never becomes SQL: fields map to known columns and values become bound parameters. A comparison
 with a missing value (None) or NaN never matches, neither does its `not`: that is SQL's NULL logic, so
 `val_loss < 1` and `not val_loss < 1` both skip a diverged run. To select those runs, ask for them:
@@ -37,7 +41,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
-from db.filter_lexer import Token, filter_error, tokenize
+from db.filter_lexer import MAX_CONDITIONS, MAX_NESTING, MAX_VALUES, Token, filter_error, tokenize
 from db.models import RUN_NANS, Run, SweepRun
 from db.status import STATUSES
 
@@ -170,6 +174,9 @@ class _Parser:
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.index = 0
+        self.nesting = 0  # parentheses and `not`s open around the current token
+        self.conditions = 0
+        self.values = 0  # in (...) list members so far
 
     @property
     def peek(self) -> Token:
@@ -213,20 +220,39 @@ class _Parser:
         return terms[0] if len(terms) == 1 else and_(*terms)
 
     def not_expr(self) -> ColumnElement[bool]:
+        token = self.peek
         if self.accept("not"):
-            return not_(self.not_expr())
-        if self.peek.kind == "(":
-            self.take()
+            self._open(token)
+            inner = not_(self.not_expr())
+        elif token.kind == "(":
+            self._open(self.take())
             inner = self.or_expr()
             self.expect(")", "')' to close the parenthesis")
-            return inner
-        return self.condition()
+        else:
+            return self.condition()
+        self.nesting -= 1
+        return inner
+
+    def _open(self, token: Token) -> None:
+        """Enter one more level of parentheses or `not`, within MAX_NESTING."""
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise filter_error(
+                token.column,
+                f"parentheses and 'not' nested more than {MAX_NESTING} deep: expected at most {MAX_NESTING} levels",
+            )
 
     def condition(self) -> ColumnElement[bool]:
         token = self.peek
         if token.kind != "name":
             raise filter_error(token.column, f"expected a field name, found {_describe(token)}")
         self.take()
+        self.conditions += 1
+        if self.conditions > MAX_CONDITIONS:
+            raise filter_error(
+                token.column, f"more than {MAX_CONDITIONS} conditions: expected at most {MAX_CONDITIONS} "
+                "(a long list of alternatives fits in one `field in (...)`)",
+            )
         field = _field(token.text, token.column)
         if self.peek.kind == "op":
             op = self.take().text
@@ -261,12 +287,21 @@ class _Parser:
 
     def value_list(self, field: Field) -> list[Any]:
         self.expect("(", "'(' to start the list of values")
-        values = [self.value(field)]
+        values = [self.list_value(field)]
         while self.peek.kind == ",":
             self.take()
-            values.append(self.value(field))
+            values.append(self.list_value(field))
         self.expect(")", "',' or ')' in the list of values")
         return values
+
+    def list_value(self, field: Field) -> Any:
+        """One member of an `in (...)` list, within MAX_VALUES members over the whole filter."""
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise filter_error(
+                self.peek.column, f"more than {MAX_VALUES:,} values in in (...) lists: expected at most {MAX_VALUES:,}"
+            )
+        return self.value(field)
 
     def value(self, field: Field) -> Any:
         token = self.peek

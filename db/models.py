@@ -4,7 +4,7 @@ These classes never leave `db`: queries turn rows into the frozen records of `db
 `db/migrations/versions/` create exactly this schema (a test compares them with Alembic's autogenerate).
 
     sweeps 1--n sweep_runs n--1 runs 1--n epoch_metrics
-                                     1--n artifacts (one "final", one "checkpoint")
+           1--n sweep_extensions         1--n artifacts (one "final", one "checkpoint")
 
 A run is identified by its config hash (UNIQUE): a config submitted again by a later sweep is linked to it
 through `sweep_runs` rather than trained twice. `runs.sweep_id` is the sweep that first created it.
@@ -68,6 +68,17 @@ class Sweep(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # the submitted spec, as parsed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+
+
+class SweepExtension(Base):
+    """A spec added to an existing sweep by `submit --extend`, as submitted (the sweep keeps its first spec)."""
+
+    __tablename__ = "sweep_extensions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # in submission order
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), index=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # the extending spec, as parsed (its own name included)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SweepRun(Base):

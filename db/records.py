@@ -33,6 +33,16 @@ class SweepRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SweepExtensionRecord:
+    """A spec that `submit --extend` added to sweep `sweep_id`, as submitted, and when."""
+
+    id: int
+    sweep_id: int
+    spec: dict[str, Any]
+    submitted_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
     """A run: its config (plus typed copies used by filters), lifecycle, lease and final metrics."""
 

@@ -10,7 +10,15 @@ from typing import Any
 import click
 
 from core import settings
-from model.config import ACTIVATIONS, DTYPES, ENGINES, LR_SCHEDULES, OPTIMIZERS, TrainConfig
+from model.config import (
+    ACTIVATIONS,
+    DTYPES,
+    ENGINES,
+    LR_SCHEDULES,
+    OPTIMIZERS,
+    TrainConfig,
+    check_options_apply,
+)
 from model.result import EpochProgress, TrainResult
 
 
@@ -72,6 +80,7 @@ def train(as_json: bool, **flags: Any) -> None:
 
     values = {key: value for key, value in flags.items() if value is not None}  # flags are named by their keys
     config = TrainConfig.from_dict(values, source="mnistq train")
+    check_options_apply(values, [config], source="mnistq train")  # --momentum without --optimizer momentum
     data = prepare(config)
     with _EpochPrinter(config.epochs, enabled=not as_json and sys.stderr.isatty()) as printer:
         result = run_training(config, data, on_epoch=printer)

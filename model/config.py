@@ -5,7 +5,9 @@ dict with its `config_hash()`, so any run can be rebuilt from the store with `Tr
 
 Canonical form: options that do not apply are reset to neutral values (`momentum` only means something for
 `optimizer = "momentum"`, the step-schedule knobs only for `lr_schedule = "step"`), so two configs that train
-the same network always hash the same. This module is pure Python: importing it never imports NumPy.
+the same network always hash the same. A user who sets such an option where it can never apply is told so
+(`check_options_apply`) instead of having it silently reset. This module is pure Python: importing it never
+imports NumPy.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -237,6 +239,70 @@ class TrainConfig:
     def depth(self) -> int:
         """Number of hidden layers."""
         return len(self.hidden)
+
+
+# ----- options that apply only with another option ----------------------------------------------------------
+
+# key -> (the key it depends on, the value that key must have); anything else resets it to NEUTRAL[key]
+ONLY_WITH: dict[str, tuple[str, str]] = {
+    "momentum": ("optimizer", "momentum"),
+    "nesterov": ("optimizer", "momentum"),
+    "lr_step_epochs": ("lr_schedule", "step"),
+    "lr_gamma": ("lr_schedule", "step"),
+}
+NEUTRAL: dict[str, Any] = {"momentum": 0.0, "nesterov": False, "lr_step_epochs": 0, "lr_gamma": 0.0}
+
+
+def applies(key: str, config: TrainConfig) -> bool:
+    """Whether `key` can change how `config` trains (False for momentum under optimizer = "sgd", say)."""
+    if key not in ONLY_WITH:
+        return True
+    other, required = ONLY_WITH[key]
+    return getattr(config, other) == required
+
+
+def check_options_apply(given: Mapping[str, Any], configs: Iterable[TrainConfig], *, source: str = "config") -> None:
+    """Refuse a dependent option the user set that applies in none of `configs` (the canonical form would
+    silently reset it: momentum = 0.9 with optimizer = "sgd" trains plain SGD).
+
+    `given` maps each key the user set to its value as written: one value, a list of values (a grid) or a
+    table (a random distribution). Values equal to the neutral one change nothing and are accepted; so is
+    a key that applies in at least one config (a grid crossing optimizers with momenta). Raises ConfigError.
+    """
+    configs = tuple(configs)
+    for key in sorted(k for k in given if k in ONLY_WITH):
+        value = given[key]
+        if not _changes_something(key, value) or any(applies(key, c) for c in configs):
+            continue
+        other, required = ONLY_WITH[key]
+        seen = sorted({str(getattr(c, other)) for c in configs})
+        raise ConfigError(
+            key, value, "", source=source,
+            problem=f"{key} = {show(value)} has no effect with {other} = {' or '.join(map(repr, seen))}",
+            hint=f" ({key} applies only with {other} = {required!r})",
+        )
+
+
+def _changes_something(key: str, value: Any) -> bool:
+    if isinstance(value, Mapping):  # a distribution: it draws more than the neutral value
+        return True
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return any(v != NEUTRAL[key] for v in values)
+
+
+def canonical_json_of(values: Mapping[str, Any], *, source: str = "config") -> str:
+    """The canonical JSON of the config `values` describe -- defaults filled in, types coerced, options that
+    do not apply reset -- without range checks: a stable identity for a point of a grid, the same however
+    its values were written (0 or 0.0, [fixed] or [grid], a default spelled out or left out).
+
+    Raises ConfigError for an unknown key or a value of the wrong type.
+    """
+    known = config_keys()
+    for key in values:
+        if key not in known:
+            raise ConfigError(str(key), values[key], "", source=source, problem=f"unknown key {clip(repr(key))}")
+    kwargs = {key: _coerce(key, values[key], source) for key in values}
+    return TrainConfig(**kwargs).canonical().canonical_json()
 
 
 # ----- helpers --------------------------------------------------------------------------------------------

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db import EpochRecord, RunRecord, SweepCounts, SweepRecord
-from db.queries import get_sweep, leaderboard, list_runs, run_histories, sweep_counts
+from db import EpochRecord, RunRecord, SweepCounts, SweepExtensionRecord, SweepRecord
+from db.queries import get_sweep, leaderboard, list_runs, run_histories, sweep_counts, sweep_extensions
 from db.status import COMPLETED
 from report.formatting import fmt_value
 
@@ -37,6 +37,7 @@ class SweepView:
     varied: tuple[str, ...]
     top: tuple[RunRecord, ...]
     histories: Mapping[int, tuple[EpochRecord, ...]]
+    extensions: tuple[SweepExtensionRecord, ...] = ()  # specs added by `submit --extend`, oldest first
 
     @property
     def completed(self) -> tuple[RunRecord, ...]:
@@ -70,6 +71,7 @@ def load_sweep_view(session: Session, sweep_id: int, top_k: int) -> SweepView:
         varied=varied_keys(run.config for run in runs),
         top=top,
         histories={run_id: tuple(epochs) for run_id, epochs in histories.items()},
+        extensions=tuple(sweep_extensions(session, sweep_id)),
     )
 
 

@@ -40,7 +40,7 @@ from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
 from scheduler.spec import load_spec
-from scheduler.submit import check_dataset_paths, store_sweep
+from scheduler.submit import check_datasets, extension_notice, store_sweep
 from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
 
 EXIT_RUNS_FAILED = 3
@@ -72,7 +72,8 @@ def submit(
     processes, with a progress bar; with it, runs are sent to the Celery queue of their engine.
     """
     spec = load_spec(spec_file, max_runs=max_runs)
-    check_dataset_paths(spec)
+    for warning in check_datasets(spec, queue=broker_url() is not None):
+        click.echo(f"mnistq: warning: {warning}", err=True)
     url = broker_url()
     sender = None
     if url is not None:
@@ -84,6 +85,8 @@ def submit(
     with session_scope(engine) as session:
         extend_id = None if extend is None else resolve_sweep(session, extend)
         submitted = store_sweep(session, spec, extend=extend_id)
+    if (notice := extension_notice(spec, submitted)) is not None:
+        click.echo(notice, err=True)
     summary = {"sweep_id": submitted.sweep_id, "runs": submitted.runs, "new": submitted.new, "reused": submitted.reused}
     note = f"sweep {submitted.sweep_id} ({spec.name}): {submitted.runs} runs, {submitted.new} new, {submitted.reused} reused"
     counts: SweepCounts | None = None

@@ -8,14 +8,15 @@
     learning_rate = [0.01, 0.05]
 
 Expansion (like scikit-learn's ParameterGrid): the `[grid]` lists form a cartesian product over their SORTED
-keys, the last key varying fastest. An optional `[random]` section draws `samples` points once, from its seed;
-every grid point is combined with each of those draws, in draw order (so every grid point sees the same random
-values: a paired design). Each point is `[fixed]` + grid point + draw, over the `TrainConfig` defaults, and goes
-through `TrainConfig.from_dict`. Points with the same `config_hash` (e.g. momentum values under optimizer =
-"sgd", which canonicalise away) are dropped after the first.
+keys, the last key varying fastest. An optional `[random]` section draws `samples` points for every grid point
+(its own draws per point by default, or the same draws for all with draws = "shared": see
+scheduler.spec_random), in draw order. Each point is `[fixed]` + grid point + draw, over the `TrainConfig`
+defaults, and goes through `TrainConfig.from_dict`. Points with the same `config_hash` (e.g. momentum values
+under optimizer = "sgd", which canonicalise away) are dropped after the first; but an option that applies in
+none of the sweep's configs (momentum when every run uses "sgd") is an error, not silently dropped.
 
 The whole spec is checked before anything runs; each problem is one SpecError line naming the file, section,
-key and value.
+key and value. A spec file must set at least one config key.
 """
 
 from __future__ import annotations
@@ -29,10 +30,11 @@ from typing import Any
 
 from core import settings
 from core.errors import ConfigError
-from model.config import Limits, TrainConfig
+from model.config import Limits, TrainConfig, canonical_json_of, check_options_apply
 from scheduler.spec_errors import SpecError, show
 from scheduler.spec_file import read_spec_file
-from scheduler.spec_sections import Sections, parse_sections
+from scheduler.spec_random import PER_POINT, SHARED
+from scheduler.spec_sections import SECTIONS, Sections, check_name, parse_sections
 
 MAX_RUNS_ENV = "MNISTQ_MAX_GRID"
 DEFAULT_MAX_RUNS: int = settings.BY_NAME[MAX_RUNS_ENV].default
@@ -42,8 +44,9 @@ DEFAULT_MAX_RUNS: int = settings.BY_NAME[MAX_RUNS_ENV].default
 class SweepSpec:
     """A loaded, fully validated spec.
 
-    `spec` is the parsed file as a JSON-able dict (with `name` filled in), for storage; expanding it again
-    gives the same `configs`. `duplicates` counts the expanded points dropped as repeats of an earlier config.
+    `spec` is the parsed file as a JSON-able dict (with `name`, and a [random] section's `draws` mode, filled
+    in), for storage; expanding it again gives the same `configs`. `duplicates` counts the expanded points
+    dropped as repeats of an earlier config.
     """
 
     name: str
@@ -68,15 +71,39 @@ def load_spec(path: str | Path, *, max_runs: int | None = None) -> SweepSpec:
     """
     path = Path(path)
     source = str(path)
-    spec = read_spec_file(path)
+    spec = with_draw_mode(read_spec_file(path))
     expansion = expand_counted(spec, source, max_runs)
-    name = spec.get("name", path.stem)
+    if not any(spec.get(section) for section in SECTIONS):  # a stored spec may be empty: only files are refused
+        raise SpecError(
+            f"{source}: the spec sets no config key: expected a [fixed], [grid] or [random] section, e.g. "
+            "[fixed] epochs = 10 (an empty spec would train the defaults by accident)"
+        )
+    name = spec["name"] if "name" in spec else _name_from_stem(path, source)
     return SweepSpec(
         name=name,
         source=source,
         spec={**spec, "name": name},
         configs=expansion.configs,
         duplicates=expansion.duplicates,
+    )
+
+
+def with_draw_mode(spec: dict[str, Any]) -> dict[str, Any]:
+    """`spec` with its [random] section's draw mode spelled out: per-point unless the file asks for shared.
+
+    Stored with the sweep, the mode keeps re-expansion exact; a stored spec without it predates the modes.
+    """
+    table = spec.get("random")
+    if not isinstance(table, Mapping) or "draws" in table:
+        return spec  # no [random], or the file chose (a malformed table is reported by the expansion)
+    return {**spec, "random": {**table, "draws": PER_POINT}}
+
+
+def _name_from_stem(path: Path, source: str) -> str:
+    """A spec without `name` is named after its file, which must then make a valid name."""
+    return check_name(
+        path.stem, source, what=f"the file name {show(path.stem)} (the sweep's name when the spec sets none)",
+        hint=' (or set name = "..." in the spec)',
     )
 
 
@@ -103,6 +130,7 @@ def expand_counted(spec: Mapping[str, Any], source: str, max_runs: int | None = 
         if digest not in seen:
             seen.add(digest)
             configs.append(config)
+    _check_options_apply(sections, configs, source)
     return Expansion(configs=tuple(configs), duplicates=sections.size - len(configs))
 
 
@@ -118,13 +146,36 @@ def resolve_max_runs(max_runs: int | None, env: Mapping[str, str] = os.environ) 
 def _points(sections: Sections, source: str, limits: Limits) -> Iterator[dict[str, Any]]:
     """Each run's spec-set values: [fixed] + grid point + random draw, in expansion order."""
     keys = list(sections.grid)
-    draws = sections.random.draw() if sections.random is not None else [{}]
+    space = sections.random
+    shared = space.draw() if space is not None and space.mode == SHARED else None
     for combo in itertools.product(*(sections.grid[key] for key in keys)):
         grid_point = {**sections.fixed, **dict(zip(keys, combo, strict=True))}
-        if sections.random is not None:
-            _check_random_extremes(sections, grid_point, source, limits)
+        if space is None:
+            yield grid_point
+            continue
+        _check_random_extremes(sections, grid_point, source, limits)
+        draws = shared if shared is not None else space.draw(_identity(sections, grid_point, source))
         for draw in draws:
             yield {**grid_point, **draw}
+
+
+def _identity(sections: Sections, grid_point: dict[str, Any], source: str) -> str:
+    """The grid point's canonical config JSON, which seeds its own draws."""
+    try:
+        return canonical_json_of(grid_point, source=source)
+    except ConfigError as exc:  # a wrongly typed grid value: report it where it was set
+        raise _located(sections, grid_point, source, exc) from None
+
+
+def _check_options_apply(sections: Sections, configs: list[TrainConfig], source: str) -> None:
+    """An option the spec sets that none of its configs uses (momentum when every run is "sgd") is an error."""
+    given: dict[str, Any] = {**sections.fixed, **sections.grid}
+    if sections.random is not None:
+        given.update({d.key: {d.kind: list(d.bounds)} for d in sections.random.distributions})
+    try:
+        check_options_apply(given, configs, source=source)
+    except ConfigError as exc:
+        raise SpecError(f"{source}: [{sections.section_of(exc.key)}]: {exc.detail}") from None
 
 
 def _check_random_extremes(
@@ -150,9 +201,14 @@ def _config(sections: Sections, point: dict[str, Any], source: str, limits: Limi
     try:
         return TrainConfig.from_dict(point, source=source, limits=limits)
     except ConfigError as exc:
-        section = sections.section_of(exc.key)
-        if section is not None:
-            raise SpecError(f"{source}: [{section}]: {exc.detail}") from None
-        varying = {k: v for k, v in point.items() if k not in sections.fixed}
-        context = ", ".join(f"{k} = {show(v)}" for k, v in varying.items())
-        raise SpecError(f"{source}: with {context or 'the defaults'}: {exc.detail}") from None
+        raise _located(sections, point, source, exc) from None
+
+
+def _located(sections: Sections, point: dict[str, Any], source: str, exc: ConfigError) -> SpecError:
+    """TrainConfig's error on `point`, naming the section that set the failing key (or the point's values)."""
+    section = sections.section_of(exc.key)
+    if section is not None:
+        return SpecError(f"{source}: [{section}]: {exc.detail}")
+    varying = {k: v for k, v in point.items() if k not in sections.fixed}
+    context = ", ".join(f"{k} = {show(v)}" for k, v in varying.items())
+    return SpecError(f"{source}: with {context or 'the defaults'}: {exc.detail}")

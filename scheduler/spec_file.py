@@ -1,4 +1,8 @@
-"""Reading a grid spec file: TOML or JSON (chosen by extension) into a plain dict, with located syntax errors."""
+"""Reading a grid spec file: TOML or JSON (chosen by extension) into a plain dict, with located syntax errors.
+
+A spec is shallow (tables of values, lists of layer widths, a distribution's bounds: four levels), so nesting
+deeper than MAX_DEPTH is refused here, before anything walks the values recursively.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from scheduler.spec_errors import SpecError
 
 SPEC_SUFFIXES = (".toml", ".json")
+MAX_DEPTH = 16  # tables and lists inside one another
 
 
 def read_spec_file(path: Path) -> dict[str, Any]:
@@ -23,7 +28,36 @@ def read_spec_file(path: Path) -> dict[str, Any]:
             f"{path}: unknown spec format {suffix or '(no extension)'!r}: expected a .toml or .json file"
         )
     text = _read_text(path)
-    return _parse_toml(text, path) if suffix == ".toml" else _parse_json(text, path)
+    try:
+        spec = _parse_toml(text, path) if suffix == ".toml" else _parse_json(text, path)
+    except RecursionError:  # the parsers recurse once per level: thousands of [[[...]]] exhaust the stack
+        raise _too_deep(path) from None
+    if _depth(spec) > MAX_DEPTH:
+        raise _too_deep(path)
+    return spec
+
+
+def _too_deep(path: Path) -> SpecError:
+    return SpecError(
+        f"{path}: tables and lists nested more than {MAX_DEPTH} levels deep: expected at most {MAX_DEPTH} "
+        "(a spec holds sections of values, lists of values and lists of layer widths)"
+    )
+
+
+def _depth(value: Any) -> int:
+    """How many tables and lists nest inside one another in `value` (0 for a scalar), without recursion."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level + 1)
+        if deepest > MAX_DEPTH:
+            break
+        stack.extend((child, level + 1) for child in children)
+    return deepest
 
 
 def _read_text(path: Path) -> str:

@@ -1,6 +1,6 @@
 """The structure of a grid spec: which top-level keys and sections exist, and what each may hold.
 
-    name = "seed-replication"        # optional; defaults to the file's stem
+    name = "seed-replication"        # optional (one line, no control characters); defaults to the file's stem
     description = "..."              # optional, free text
     [fixed]   key = value            # the same in every run
     [grid]    key = [v1, v2, ...]    # cartesian product over sorted keys
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from core.text import did_you_mean
+from core.text import control_characters, did_you_mean
 from model.config import config_keys
 from scheduler.spec_errors import SpecError, show
 from scheduler.spec_random import RandomSpace, parse_random
@@ -24,6 +24,7 @@ from scheduler.spec_random import RandomSpace, parse_random
 TOP_LEVEL_KEYS = ("name", "description", "fixed", "grid", "random")
 SECTIONS = ("fixed", "grid", "random")
 MAX_NAME_LENGTH = 200
+_TEXT_LAYOUT = ("\\x0a", "\\x09")  # newline and tab, as control_characters names them: a description may use them
 
 
 @dataclass(frozen=True)
@@ -85,18 +86,36 @@ def _check_top_level(spec: Mapping[str, Any], source: str) -> None:
             f"{source}: unknown top-level key {key!r}{did_you_mean(str(key), TOP_LEVEL_KEYS)}: "
             f"expected {', '.join(TOP_LEVEL_KEYS)}"
         )
-    if "description" in spec and not isinstance(spec["description"], str):
-        raise SpecError(f"{source}: description = {show(spec['description'])}: expected a string")
+    if "description" in spec:
+        description = spec["description"]
+        if not isinstance(description, str):
+            raise SpecError(f"{source}: description = {show(description)}: expected a string")
+        found = [c for c in control_characters(description) if c not in _TEXT_LAYOUT]
+        if found:
+            raise SpecError(
+                f"{source}: description = {show(description)}: expected text without control characters "
+                f"(found {', '.join(dict.fromkeys(found))})"
+            )
 
 
 def _name(spec: Mapping[str, Any], source: str) -> str | None:
     if "name" not in spec:
         return None
-    name = spec["name"]
-    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH or "\n" in name:
+    return check_name(spec["name"], source, what=f"name = {show(spec['name'])}")
+
+
+def check_name(name: Any, source: str, *, what: str, hint: str = "") -> str:
+    """`name` if it can name a sweep: a non-empty string of at most MAX_NAME_LENGTH characters, on one line,
+    without control characters (a name is printed by submit, sweeps and status: an escape sequence in it could
+    retitle the terminal or write to its clipboard). SpecError otherwise; `what` names the value."""
+    expected = f"expected a non-empty one-line string of at most {MAX_NAME_LENGTH} characters"
+    if not isinstance(name, str) or not name.strip() or len(name) > MAX_NAME_LENGTH:
+        raise SpecError(f"{source}: {what}: {expected}{hint}")
+    found = control_characters(name)
+    if found:
         raise SpecError(
-            f"{source}: name = {show(name)}: expected a non-empty one-line string of at most "
-            f"{MAX_NAME_LENGTH} characters"
+            f"{source}: {what}: {expected}, without control characters (found {', '.join(dict.fromkeys(found))})"
+            f"{hint}"
         )
     return name
 

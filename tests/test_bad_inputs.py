@@ -68,6 +68,26 @@ SPECS = {  # file name -> text
     "sklearn-dropout.toml": _spec('[fixed]\nengine = "sklearn"\ndropout = 0.5'),
     "missing-csv.toml": _spec('[fixed]\ndataset = "csv:/nonexistent/mnistq/digits.csv"'),
     "long-name.toml": f'name = "{"x" * 5000}"\n[fixed]\nepochs = 2\n',
+    "deep.toml": _spec("[fixed]\nhidden = " + "[" * 2000 + "]" * 2000),
+    "deep.json": '{"fixed": {"hidden": ' + "[" * 2000 + "]" * 2000 + "}}",
+    "osc-title.toml": 'name = "sweep\\u001b]0;owned\\u0007"\n[fixed]\nepochs = 2\n',
+    "osc-clipboard.toml": 'name = "\\u001b]52;c;cm0gLXJmIH4=\\u0007"\n[fixed]\nepochs = 2\n',
+    "carriage-return.toml": 'name = "ok\\r   done"\n[fixed]\nepochs = 2\n',
+    "nul.toml": 'name = "a\\u0000b"\n[fixed]\nepochs = 2\n',
+    "escape-description.toml": _spec('description = "\\u001b[2J"\n[fixed]\nepochs = 2'),
+    "empty.toml": "",
+    "name-only.toml": 'name = "defaults by accident"\n',
+    "momentum-sgd.toml": _spec("[fixed]\nmomentum = 0.9"),
+    "gamma-constant.toml": _spec("[grid]\nlr_gamma = [0.5, 0.2]"),
+}
+DATASET_SPECS = {  # spec file name -> the dataset it names ({placeholders} filled in by the fixture)
+    "submit-pixel-300.toml": "csv:{pixel-300.csv}",
+    "submit-columns.toml": "csv:{columns.csv}",
+    "submit-one-class.toml": "csv:{one-class.csv}",
+    "submit-text-cell.toml": "csv:{text-cell.csv}",
+    "submit-idx-bad-magic.toml": "idx:{idx-bad-magic}",
+    "submit-idx-truncated-gz.toml": "idx:{idx-truncated-gz}",
+    "submit-missing-label-column.toml": "csv:{one-class.csv}",
 }
 HEADER = "label," + ",".join(f"p{i}" for i in range(4))
 CSVS = {
@@ -76,6 +96,7 @@ CSVS = {
     "label-11.csv": f"{HEADER}\n1,0,12,40,255\n11,0,0,0,0\n",
     "pixel-300.csv": f"{HEADER}\n1,0,12,40,255\n2,0,300,0,0\n",
     "empty.csv": "",
+    "one-class.csv": f"{HEADER}\n" + "3,0,12,40,255\n" * 20,
 }
 
 CASES = [
@@ -98,6 +119,28 @@ CASES = [
     Case("spec-unknown-dataset", ("submit", "{unknown-dataset.toml}"), "mnist-6k"),
     Case("spec-sklearn-lacks-dropout", ("submit", "{sklearn-dropout.toml}"), "dropout = 0.5 is not available"),
     Case("spec-missing-csv", ("submit", "{missing-csv.toml}"), "digits.csv does not exist"),
+    Case("spec-nested-2000-deep-toml", ("submit", "{deep.toml}"), "deep.toml: tables and lists nested more than 16"),
+    Case("spec-nested-2000-deep-json", ("submit", "{deep.json}"), "deep.json: tables and lists nested more than 16"),
+    Case("spec-name-osc-title", ("submit", "{osc-title.toml}"), "without control characters (found \\x1b, \\x07)"),
+    Case("spec-name-osc-clipboard", ("submit", "{osc-clipboard.toml}"), "without control characters (found \\x1b"),
+    Case("spec-name-carriage-return", ("submit", "{carriage-return.toml}"), "control characters (found \\x0d)"),
+    Case("spec-name-nul", ("submit", "{nul.toml}"), "control characters (found \\x00)"),
+    Case("spec-description-escape", ("submit", "{escape-description.toml}"), "description = \"\\u001b[2J\""),
+    Case("spec-empty-file", ("submit", "{empty.toml}"), "empty.toml: the spec sets no config key"),
+    Case("spec-name-only", ("submit", "{name-only.toml}"), "name-only.toml: the spec sets no config key"),
+    Case("spec-momentum-with-sgd", ("submit", "{momentum-sgd.toml}"), "momentum applies only with optimizer = 'momentum'"),
+    Case("spec-lr-gamma-without-step", ("submit", "{gamma-constant.toml}"), "lr_gamma applies only with lr_schedule = 'step'"),
+    Case("train-momentum-with-sgd", ("train", "--momentum", "0.5"), "momentum = 0.5 has no effect with optimizer = 'sgd'"),
+    Case("train-nesterov-with-adam", ("train", "--optimizer", "adam", "--nesterov"), "nesterov applies only with optimizer"),
+    Case("train-lr-step-without-step", ("train", "--lr-step-epochs", "5"), "lr_step_epochs applies only with lr_schedule"),
+    # a dataset file is read before anything is stored, with the loaders `mnistq train` uses
+    Case("submit-csv-pixel-300", ("submit", "{submit-pixel-300.toml}"), "pixel value 300 is outside 0-255"),
+    Case("submit-csv-ragged-rows", ("submit", "{submit-columns.toml}"), "3 columns, expected 5"),
+    Case("submit-csv-one-class", ("submit", "{submit-one-class.toml}"), "have no samples in the training split"),
+    Case("submit-csv-text-cell", ("submit", "{submit-text-cell.toml}"), "got 'abc'"),
+    Case("submit-idx-bad-magic", ("submit", "{submit-idx-bad-magic.toml}"), "bad IDX magic number"),
+    Case("submit-idx-truncated-gz", ("submit", "{submit-idx-truncated-gz.toml}"), "ubyte.gz: truncated gzip"),
+    Case("submit-csv-missing-label-column", ("submit", "{submit-missing-label-column.toml}"), "no column named 'digit'"),
     Case("train-max-width-flag", ("train", "--hidden", "64,99999"), "MNISTQ_MAX_WIDTH"),
     Case("train-bad-lr-flag", ("train", "--lr", "-1"), "learning_rate = -1.0"),
     # datasets, through `mnistq train` and `mnistq data describe`
@@ -127,6 +170,10 @@ CASES = [
     Case("runs-where-injection", ("runs", "--where", "val_acc > 0; DROP TABLE runs"), "unexpected character ';'"),
     Case("runs-where-quote-injection", ("runs", "--where", "engine = 'x' OR 1=1 --'"), "is never closed"),
     Case("runs-order-by-unknown", ("runs", "--order-by", "-accuracy"), "unknown field 'accuracy'"),
+    Case("runs-where-500-deep", ("runs", "--where", "(" * 500 + "val_acc > 0.5" + ")" * 500), "nested more than 32 deep"),
+    Case("runs-where-500-deep-not", ("runs", "--where", "not " * 500 + "val_acc > 0.5"), "nested more than 32 deep"),
+    Case("runs-where-1000-or-terms", ("runs", "--where", " or ".join(["val_acc > 0.5"] * 1000)), "more than 256 conditions"),
+    Case("runs-where-6000-values", ("runs", "--where", f"id in ({','.join(['1'] * 6000)})"), "more than 5,000 values"),
     # stored data
     Case("export-corrupt-weights", ("export", "{corrupt_run}", "-o", "{out.npz}"), "SHA-256"),
     Case("predict-corrupt-weights", ("predict", "{corrupt_run}"), "SHA-256"),
@@ -196,6 +243,10 @@ def inputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     gz = root / "idx-truncated-gz" / "train-images-idx3-ubyte.gz"
     gz.write_bytes(gz.read_bytes()[:-12])
     names = {p.name: str(p) for p in root.iterdir()}
+    for name, dataset in DATASET_SPECS.items():
+        label = '\nlabel_column = "digit"' if "label-column" in name else ""
+        (root / name).write_text(_spec(f'[fixed]\ndataset = "{_fill(dataset, names)}"{label}\nepochs = 2'))
+        names[name] = str(root / name)
     names.update({n: str(root / n) for n in ("absent.csv", "absent-dir", "nothing-here.toml", "out.npz")})
     return {**names, **_populated_store(root)}
 

@@ -8,7 +8,7 @@ from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue
 from db.queries.progress import release_runs, remaining_epochs, unclaimed_queued
 from db.queries.rows import get_run, get_sweep
 from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs, run_engines
-from db.queries.submit import add_runs, config_columns, create_sweep
+from db.queries.submit import add_runs, config_columns, create_sweep, sweep_extensions
 from db.queries.sweeps import cancel_sweep, list_sweeps, resolve_sweep, retry_sweep, sweep_run_ids
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "run_history",
     "store_artifact",
     "sweep_counts",
+    "sweep_extensions",
     "sweep_run_ids",
     "truncate_history",
     "unclaimed_queued",

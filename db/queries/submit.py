@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Run, Sweep, SweepRun
+from db.models import Run, Sweep, SweepExtension, SweepRun
 from db.queries.bulk import insert_rows, match_any
 from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_sweep, requeue_values
-from db.records import NewRun, SweepCreated
+from db.records import NewRun, SweepCreated, SweepExtensionRecord
 from db.status import QUEUED, REQUEUEABLE
 from db.types import utcnow
 
@@ -50,14 +50,28 @@ def create_sweep(
     return _link_runs(session, sweep_id, runs, now)
 
 
-def add_runs(session: Session, sweep_id: int, runs: Sequence[NewRun]) -> SweepCreated:
+def add_runs(
+    session: Session, sweep_id: int, runs: Sequence[NewRun], *, spec: Mapping[str, Any] | None = None
+) -> SweepCreated:
     """Extend sweep `sweep_id` with `runs` (`submit --extend`): only hashes not yet in the store are inserted.
 
-    Extending a cancelled sweep reopens it. NotFoundError if the sweep does not exist.
+    Every extension is recorded with its `spec` as submitted (see `sweep_extensions`); the sweep keeps its
+    name and first spec. Extending a cancelled sweep reopens it. NotFoundError if the sweep does not exist.
     """
     get_sweep(session, sweep_id)
+    now = utcnow()
     session.execute(update(SWEEP_TABLE).where(Sweep.id == sweep_id).values(cancelled=False))
-    return _link_runs(session, sweep_id, runs, utcnow())
+    session.execute(
+        insert(SweepExtension.__table__).values(sweep_id=sweep_id, spec=dict(spec or {}), submitted_at=now)
+    )
+    return _link_runs(session, sweep_id, runs, now)
+
+
+def sweep_extensions(session: Session, sweep_id: int) -> list[SweepExtensionRecord]:
+    """The specs added to sweep `sweep_id` by `submit --extend`, oldest first (empty if it was never extended)."""
+    table = SweepExtension.__table__
+    rows = session.execute(select(table).where(table.c.sweep_id == sweep_id).order_by(table.c.id)).mappings()
+    return [SweepExtensionRecord(**row) for row in rows]
 
 
 def config_columns(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""1. Summary: the sweep spec, runs by status, training time, and the best run with its config."""
+"""1. Summary: the sweep spec (and every spec `submit --extend` added), runs by status, training time, and the
+best run with its config."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 
 from db.status import STATUSES
 from report.data import SweepView, metric_of
-from report.document import Code, Figure, Note, Paragraph, Section, Table
+from report.document import Block, Code, Figure, Note, Paragraph, Section, Table
 from report.formatting import fmt_acc, fmt_seconds, fmt_value
 from report.plots.effects import distribution_png
 
@@ -52,9 +53,30 @@ def summary_section(view: SweepView) -> Section:
                 caption=f"{view.metric_label.capitalize()} of the {len(scores)} completed runs",
             )
         )
-    blocks.append(Paragraph("The sweep spec as submitted:"))
-    blocks.append(Code(json.dumps(sweep.spec, indent=2, sort_keys=True, ensure_ascii=False)))
+    blocks.extend(_spec_blocks(view))
     return Section("summary", "Summary", tuple(blocks))
+
+
+def _spec_blocks(view: SweepView) -> list[Block]:
+    """The spec the sweep was created with, then each spec that extended it, with when it was submitted."""
+    sweep, extensions = view.sweep, view.extensions
+    later = ""
+    if extensions:
+        specs = "spec that" if len(extensions) == 1 else f"{len(extensions)} specs that"
+        later = f", then the {specs} extended it (mnistq submit --extend)"
+    blocks: list[Block] = [Paragraph(f"The sweep spec as submitted{later}:"), Code(_json(sweep.spec))]
+    for number, extension in enumerate(extensions, start=1):
+        name = extension.spec.get("name")
+        named = f" “{name}”" if isinstance(name, str) and name != sweep.name else ""
+        blocks.append(
+            Paragraph(f"Extension {number}{named}, submitted {extension.submitted_at:%Y-%m-%d %H:%M:%S} UTC:")
+        )
+        blocks.append(Code(_json(extension.spec)))
+    return blocks
+
+
+def _json(spec: object) -> str:
+    return json.dumps(spec, indent=2, sort_keys=True, ensure_ascii=False)
 
 
 def _timing_rows(view: SweepView) -> tuple[tuple[str, str], ...]:

@@ -18,7 +18,8 @@ ALLOWED: dict[str, set[str]] = {
     "model": {"core", "model"},
     "db": {"core", "db"},
     "worker": {"core", "worker", "model", "db"},
-    "scheduler": {"core", "scheduler", "db", "model.config"},
+    # model.data: `submit` validates csv:/idx: files with the training loaders (data validation, not training)
+    "scheduler": {"core", "scheduler", "db", "model.config", "model.data"},
     "report": {"core", "report", "db", "model"},
 }
 

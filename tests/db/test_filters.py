@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from core.errors import UserError
 from db.engine import session_scope
 from db.errors import FilterError
+from db.filter_lexer import MAX_CONDITIONS, MAX_LENGTH, MAX_NESTING, MAX_VALUES
 from db.filters import parse_order, parse_where
 from db.models import Run
 from db.queries import claim_run, count_runs, create_sweep, finish_run, list_runs
@@ -121,6 +122,40 @@ def test_errors_are_one_line_and_point_at_the_column(where, message):
     with pytest.raises(FilterError, match=message) as info:
         parse_where(where)
     assert "\n" not in str(info.value) and isinstance(info.value, UserError)
+
+
+def test_filters_at_every_size_limit_run_on_the_backend(seeded):
+    """The largest filter each bound allows still compiles and runs on SQLite and PostgreSQL."""
+    deepest = "(" * MAX_NESTING + "val_acc > 0.95" + ")" * MAX_NESTING
+    assert ids_for(seeded, deepest) == [2, 3, 4]
+    assert ids_for(seeded, "not " * (MAX_NESTING - 1) + "val_acc > 0.95") == [1]  # an odd number of nots
+    widest = " or ".join([f"id = {i}" for i in range(MAX_CONDITIONS - 1)] + ["engine = 'sklearn'"])
+    assert ids_for(seeded, widest) == [1, 2, 3, 4, 5]
+    nested_wide = " and ".join(["(" + " or ".join(["val_acc > 0.95"] * 8) + ")"] * (MAX_CONDITIONS // 8))
+    assert ids_for(seeded, nested_wide) == [2, 3, 4]
+    assert ids_for(seeded, f"id in ({', '.join(str(i) for i in range(3, MAX_VALUES + 3))})") == [3, 4, 5]
+
+
+@pytest.mark.parametrize(
+    "where, message",
+    [
+        ("(" * 500 + "val_acc > 0.9" + ")" * 500, rf"^filter column {MAX_NESTING + 1}: parentheses and 'not' nested "
+         rf"more than {MAX_NESTING} deep: expected at most {MAX_NESTING} levels$"),
+        ("not " * 500 + "val_acc > 0.9", rf"^filter column {4 * MAX_NESTING + 1}: parentheses and 'not' nested"),
+        ("(not (" * 17 + "val_acc > 0.9" + "))" * 17, r"^filter column \d+: parentheses and 'not' nested more than"),
+        (" or ".join(["val_acc > 0.9"] * 1000), rf"^filter column {17 * MAX_CONDITIONS + 1}: more than "
+         rf"{MAX_CONDITIONS} conditions: expected at most {MAX_CONDITIONS} \(a long list of alternatives fits in one"),
+        ("id in (" + ",".join(["1"] * (MAX_VALUES + 1)) + ")", rf"^filter column {8 + 2 * MAX_VALUES}: more than "
+         rf"{MAX_VALUES:,} values in in \(...\) lists: expected at most {MAX_VALUES:,}$"),
+        ("engine = '" + "x" * MAX_LENGTH + "'", rf"^filter column {MAX_LENGTH + 1}: the filter is "
+         rf"{MAX_LENGTH + 11:,} characters long: expected at most {MAX_LENGTH:,}$"),
+    ],
+    ids=["500-parentheses", "500-nots", "mixed", "1000-or-terms", "too-many-values", "too-long"],
+)
+def test_oversized_filters_are_one_line_naming_the_limit(where, message):
+    with pytest.raises(FilterError, match=message) as info:
+        parse_where(where)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
 
 
 def test_values_are_bound_parameters_never_sql_text():

@@ -1,4 +1,4 @@
-"""Schema versions: empty -> newest, 0001 with data -> newest, the models match the migrations, and
+"""Schema versions: empty -> newest, 0001 and 0002 with data -> newest, the models match the migrations, and
 commands refuse a database at another revision."""
 
 from __future__ import annotations
@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -14,9 +15,9 @@ from sqlalchemy import inspect, text
 from db.cli import db as db_cli
 from db.engine import create_store_engine, session_scope
 from db.errors import SchemaError
-from db.migrate import head_revision, upgrade
+from db.migrate import alembic_config, head_revision, upgrade
 from db.models import Base
-from db.queries import claim_run, get_run, get_sweep, list_runs
+from db.queries import add_runs, claim_run, get_run, get_sweep, list_runs, sweep_extensions
 from db.store import dispose_engines, open_store
 
 
@@ -41,7 +42,7 @@ def test_upgrade_from_empty_creates_the_schema_the_models_describe(engine):
         )
         tables = set(inspect(connection).get_table_names())
     assert diff == []
-    assert {"sweeps", "sweep_runs", "runs", "epoch_metrics", "artifacts"} <= tables
+    assert {"sweeps", "sweep_runs", "runs", "epoch_metrics", "artifacts", "sweep_extensions"} <= tables
     assert upgrade(engine) == (head_revision(), head_revision())  # again: a no-op
 
 
@@ -86,11 +87,37 @@ def test_upgrade_from_revision_0001_keeps_the_data_and_adds_the_new_columns(engi
     assert "ix_runs_status_heartbeat_at" in indexes and "ix_runs_status" not in indexes
 
 
-def test_commands_refuse_an_older_schema(engine, db_url):
-    upgrade(engine, "0001")
-    with pytest.raises(SchemaError, match=r"revision 0001, this mnistq needs 0002: run `mnistq db upgrade`"):
+def test_upgrade_from_revision_0002_keeps_the_sweeps_and_records_extensions_from_then_on(engine, db_url):
+    upgrade(engine, "0002")
+    _insert_rev1_data(engine)
+    with engine.connect() as connection:
+        assert "sweep_extensions" not in inspect(connection).get_table_names()
+
+    assert upgrade(engine) == ("0002", head_revision())
+
+    with session_scope(open_store(db_url, create=True)) as session:
+        assert get_sweep(session, 1).spec == {"grid": {}}
+        assert sweep_extensions(session, 1) == []  # nothing was recorded before 0003
+        add_runs(session, 1, [], spec={"name": "more", "grid": {"seed": [2]}})
+    with session_scope(open_store(db_url)) as session:
+        (extension,) = sweep_extensions(session, 1)
+    assert (extension.sweep_id, extension.spec) == (1, {"name": "more", "grid": {"seed": [2]}})
+    assert extension.submitted_at.tzinfo is not None
+    with engine.begin() as connection:  # the downgrade drops the table again
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0002")
+    with engine.connect() as connection:
+        assert "sweep_extensions" not in inspect(connection).get_table_names()
+    assert revision_of(engine) == "0002"
+
+
+@pytest.mark.parametrize("older", ["0001", "0002"])
+def test_commands_refuse_an_older_schema(engine, db_url, older):
+    upgrade(engine, older)
+    with pytest.raises(SchemaError, match=rf"revision {older}, this mnistq needs 0003: run `mnistq db upgrade`"):
         open_store(db_url, create=True)
-    assert revision_of(engine) == "0001"  # never migrated implicitly
+    assert revision_of(engine) == older  # never migrated implicitly
 
 
 def test_commands_refuse_a_newer_schema(engine, db_url):
@@ -127,12 +154,12 @@ def test_cli_upgrade_and_current(engine, db_url, monkeypatch):
     before = runner.invoke(db_cli, ["current"])
     assert (
         before.exit_code == 0
-        and "schema revision 0001, newest is 0002: run `mnistq db upgrade`" in before.output
+        and "schema revision 0001, newest is 0003: run `mnistq db upgrade`" in before.output
     )
     result = runner.invoke(db_cli, ["upgrade"])
     assert result.exit_code == 0, result.output
-    assert "schema upgraded from 0001 to 0002" in result.output
-    assert "schema revision 0002 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
+    assert "schema upgraded from 0001 to 0003" in result.output
+    assert "schema revision 0003 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
     assert "password" not in result.output
 
 

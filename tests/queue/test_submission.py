@@ -18,7 +18,7 @@ from db.queries import claim_run, get_run, load_artifact, run_history, sweep_run
 from model.weights_io import weights_from_npz_bytes
 from scheduler.spec import load_spec
 from scheduler.spec_errors import SpecError
-from scheduler.submit import check_dataset_paths, store_sweep
+from scheduler.submit import check_datasets, store_sweep
 from worker.datacache import DataCache
 from worker.execute import LOST_LEASE, SKIPPED, execute_run
 from worker.settings import WorkerSettings
@@ -70,7 +70,7 @@ def test_extend_adds_only_missing_configs(tmp_path: Path, sqlite_url: str) -> No
 def test_missing_dataset_path_is_rejected_before_storing(tmp_path: Path) -> None:
     spec = _spec(tmp_path, TINY.replace('"digits"', f'"csv:{tmp_path / "nope.csv"}"'))
     with pytest.raises(SpecError, match=r"spec.toml: dataset = 'csv:.*nope.csv': .* does not exist"):
-        check_dataset_paths(spec)
+        check_datasets(spec, queue=False)
 
 
 def test_execute_run_trains_stores_and_is_idempotent(tmp_path: Path, sqlite_url: str) -> None:

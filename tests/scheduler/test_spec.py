@@ -82,10 +82,20 @@ def test_fixed_values_apply_to_every_run_over_the_defaults(tmp_path: Path) -> No
         assert config.val_fraction == defaults.val_fraction
 
 
-def test_fixed_only_spec_is_one_run_and_an_empty_spec_is_the_defaults(tmp_path: Path) -> None:
+def test_fixed_only_spec_is_one_run(tmp_path: Path) -> None:
     (config,) = load_spec(write(tmp_path, "[fixed]\nepochs = 3\n")).configs
     assert config == TrainConfig(epochs=3)
-    assert expand({}, "empty.toml") == (TrainConfig(),)
+
+
+@pytest.mark.parametrize("text", ["", 'name = "x"\n', 'name = "x"\ndescription = "defaults"\n[fixed]\n', "[grid]\n"])
+def test_a_spec_file_that_sets_no_config_key_is_refused(tmp_path: Path, text: str) -> None:
+    with pytest.raises(SpecError, match=r"empty\.toml: the spec sets no config key: expected a \[fixed\]"):
+        load_spec(write(tmp_path, text, "empty.toml"))
+
+
+def test_a_stored_empty_spec_still_expands_to_the_defaults() -> None:
+    """Only spec files are refused: a sweep stored from an empty spec re-expands as it did."""
+    assert expand({"name": "old"}, "stored") == (TrainConfig(),)
 
 
 def test_sweep_spec_records_name_source_and_a_storable_spec(tmp_path: Path) -> None:
@@ -124,11 +134,14 @@ def test_json_spec_equals_the_toml_spec(tmp_path: Path) -> None:
 
 
 def test_identical_configs_are_kept_once_and_counted(tmp_path: Path) -> None:
-    # a repeated value, and momentum values that plain SGD canonicalises away: 2 x 3 points, 2 distinct configs
-    text = "[fixed]\noptimizer = 'sgd'\n[grid]\nlearning_rate = [0.1, 0.1]\nmomentum = [0.0, 0.5, 0.9]\n"
+    # a repeated value, and a grid crossing optimizers with momenta: plain SGD canonicalises the momenta away,
+    # 2 x 2 x 2 points, 3 distinct configs
+    text = "[grid]\nlearning_rate = [0.1, 0.1]\noptimizer = ['momentum', 'sgd']\nmomentum = [0.5, 0.9]\n"
     spec = load_spec(write(tmp_path, text))
     assert spec.duplicates == 5
-    assert spec.configs == (TrainConfig(learning_rate=0.1),)
+    heavy_ball = TrainConfig.from_dict({"learning_rate": 0.1, "optimizer": "momentum", "momentum": 0.5})
+    sgd = TrainConfig(learning_rate=0.1)
+    assert spec.configs == (heavy_ball, sgd, heavy_ball.replace(momentum=0.9))
 
 
 def test_dedupe_keeps_the_first_occurrence_in_order(tmp_path: Path) -> None:
@@ -148,16 +161,89 @@ def test_random_draws_are_reproducible_from_the_seed(tmp_path: Path) -> None:
     assert [c.learning_rate for c in first] != [c.learning_rate for c in other]
 
 
-def test_each_grid_point_is_combined_with_the_same_draws(tmp_path: Path) -> None:
-    configs = load_spec(write(tmp_path, RANDOM_SPEC)).configs
+def drawn(c: TrainConfig) -> tuple[float, float, int, int]:
+    return (c.learning_rate, c.l2, c.batch_size, c.epochs)
+
+
+def test_each_grid_point_draws_its_own_values(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, RANDOM_SPEC))
+    assert spec.spec["random"]["draws"] == "per-point"  # stored with the sweep
+    configs = spec.configs
     assert len(configs) == 2 * 5
     assert [c.engine for c in configs] == ["numpy"] * 5 + ["sklearn"] * 5
+    assert len({drawn(c) for c in configs}) == 10
 
-    def drawn(c: TrainConfig) -> tuple[float, float, int, int]:
-        return (c.learning_rate, c.l2, c.batch_size, c.epochs)
 
+def test_random_search_draws_distinct_values_at_every_grid_point(tmp_path: Path) -> None:
+    """36 grid points x 4 samples: 144 runs, 144 different l2 values (shared draws gave 4)."""
+    text = "[grid]\nseed = [0, 1, 2, 3, 4, 5]\nbatch_size = [8, 16, 32, 64, 128, 256]\n" + (
+        "[random]\nsamples = 4\nseed = 1\nl2 = {loguniform = [1e-6, 1e-2]}\n"
+    )
+    configs = load_spec(write(tmp_path, text)).configs
+    assert len(configs) == 144
+    assert len({c.l2 for c in configs}) == 144
+    assert len({c.l2 for c in load_spec(write(tmp_path, text.replace("l2 =", 'draws = "shared"\nl2 ='))).configs}) == 4
+
+
+def test_shared_draws_combine_every_grid_point_with_the_same_draws(tmp_path: Path) -> None:
+    text = RANDOM_SPEC.replace("samples = 5", 'samples = 5\ndraws = "shared"')
+    configs = load_spec(write(tmp_path, text)).configs
     assert [drawn(c) for c in configs[:5]] == [drawn(c) for c in configs[5:]]
     assert len({drawn(c) for c in configs[:5]}) == 5  # the samples really differ
+
+
+# RANDOM_SPEC's runs as this mnistq expanded them before draw modes existed: (engine, learning_rate, l2,
+# batch_size, epochs), the same five draws for both engines
+BEFORE_DRAW_MODES = [
+    (0.00549427, 0.00544229, 16, 4),
+    (0.00135225, 0.0062572, 64, 3),
+    (0.00294213, 0.00259354, 16, 3),
+    (0.0125679, 0.00540974, 64, 3),
+    (0.00290967, 0.00861022, 32, 4),
+]
+
+
+def test_a_stored_spec_from_before_draw_modes_re_expands_exactly_as_it_did() -> None:
+    stored = {
+        "name": "old",
+        "grid": {"engine": ["numpy", "sklearn"]},
+        "random": {
+            "samples": 5,
+            "seed": 3,
+            "learning_rate": {"loguniform": [0.001, 0.1]},
+            "l2": {"uniform": [0.0, 0.01]},
+            "batch_size": {"choice": [16, 32, 64]},
+            "epochs": {"int": [2, 4]},
+        },
+    }
+    configs = expand(stored, "stored")
+    assert [(c.engine, *drawn(c)) for c in configs] == [
+        (engine, *values) for engine in ("numpy", "sklearn") for values in BEFORE_DRAW_MODES
+    ]
+
+
+def test_a_stored_per_point_spec_re_expands_to_the_same_configs(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, RANDOM_SPEC))
+    stored = json.loads(json.dumps(spec.spec, allow_nan=False))
+    assert expand(stored, "stored") == spec.configs
+
+
+def test_extending_with_a_wider_grid_keeps_each_points_draws(tmp_path: Path) -> None:
+    """`submit --extend` with more grid values (and more samples, and keys written differently) draws the same
+    values at the points both specs share, so their runs are reused rather than trained again."""
+    first = load_spec(write(tmp_path, RANDOM_SPEC, "first.toml")).configs
+    wider = RANDOM_SPEC.replace('engine = ["numpy", "sklearn"]', 'engine = ["sklearn", "numpy"]\npatience = [0, 2]')
+    wider = "[fixed]\nval_fraction = 0.1\n" + wider.replace("samples = 5", "samples = 7")
+    second = load_spec(write(tmp_path, wider, "second.toml")).configs
+    assert len(second) == 2 * 2 * 7
+    assert set(first) <= set(second)  # patience = 0 and val_fraction = 0.1 are the defaults: the same points
+
+
+def test_a_point_draws_the_same_values_whichever_section_sets_its_keys(tmp_path: Path) -> None:
+    draws = "[random]\nsamples = 3\nl2 = {uniform = [0.0, 0.01]}\n"
+    as_fixed = load_spec(write(tmp_path, "[fixed]\nbatch_size = 32\nepochs = 20\n" + draws, "a.toml"))
+    as_grid = load_spec(write(tmp_path, "[grid]\nbatch_size = [32]\n" + draws, "b.toml"))
+    assert as_fixed.configs == as_grid.configs  # epochs = 20 is the default: the same point
 
 
 def test_random_draws_respect_each_distribution(tmp_path: Path) -> None:

@@ -104,6 +104,75 @@ CASES = {
         "name = 7: expected a non-empty one-line string of at most 200 characters",
     ),
     "description that is not a string": ("description = [1]\n", "description = [1]: expected a string"),
+    "name with a terminal title sequence": (
+        'name = "\\u001b]0;owned\\u0007"\n[fixed]\nepochs = 2\n',
+        'name = "\\u001b]0;owned\\u0007": expected a non-empty one-line string of at most 200 characters, '
+        "without control characters (found \\x1b, \\x07)",
+    ),
+    "name with a clipboard sequence": (
+        'name = "x\\u001b]52;c;cm0gLXJmIH4=\\u0007"\n[fixed]\nepochs = 2\n',
+        'name = "x\\u001b]52;c;cm0gLXJmIH4=\\u0007": expected a non-empty one-line string of at most 200 '
+        "characters, without control characters (found \\x1b, \\x07)",
+    ),
+    "name with a carriage return": (
+        'name = "ok\\rfake"\n[fixed]\nepochs = 2\n',
+        'name = "ok\\rfake": expected a non-empty one-line string of at most 200 characters, without control '
+        "characters (found \\x0d)",
+    ),
+    "name with NUL": (
+        'name = "a\\u0000b"\n[fixed]\nepochs = 2\n',
+        'name = "a\\u0000b": expected a non-empty one-line string of at most 200 characters, without control '
+        "characters (found \\x00)",
+    ),
+    "name with a newline": (
+        'name = "two\\nlines"\n[fixed]\nepochs = 2\n',
+        'name = "two\\nlines": expected a non-empty one-line string of at most 200 characters, without control '
+        "characters (found \\x0a)",
+    ),
+    "description with an escape sequence": (
+        'description = "see \\u001b[2J"\n[fixed]\nepochs = 2\n',
+        'description = "see \\u001b[2J": expected text without control characters (found \\x1b)',
+    ),
+    "empty spec": (
+        "",
+        "the spec sets no config key: expected a [fixed], [grid] or [random] section, e.g. [fixed] epochs = 10 "
+        "(an empty spec would train the defaults by accident)",
+    ),
+    "momentum with plain SGD": (
+        "[fixed]\nmomentum = 0.9\n",
+        "[fixed]: momentum = 0.9 has no effect with optimizer = 'sgd' "
+        "(momentum applies only with optimizer = 'momentum')",
+    ),
+    "nesterov with adam": (
+        "[fixed]\noptimizer = 'adam'\nnesterov = true\n",
+        "[fixed]: nesterov = true has no effect with optimizer = 'adam' "
+        "(nesterov applies only with optimizer = 'momentum')",
+    ),
+    "momenta in a grid of optimizers without momentum": (
+        "[grid]\noptimizer = ['sgd', 'adam']\nmomentum = [0.5, 0.9]\n",
+        "[grid]: momentum = [0.5, 0.9] has no effect with optimizer = 'adam' or 'sgd' "
+        "(momentum applies only with optimizer = 'momentum')",
+    ),
+    "step decay without the step schedule": (
+        "[fixed]\nlr_schedule = 'cosine'\nlr_gamma = 0.5\n[grid]\nlr_step_epochs = [5, 10]\n",
+        "[fixed]: lr_gamma = 0.5 has no effect with lr_schedule = 'cosine' "
+        "(lr_gamma applies only with lr_schedule = 'step')",
+    ),
+    "momentum drawn at random for plain SGD": (
+        "[random]\nsamples = 2\nmomentum = {uniform = [0.8, 0.99]}\n",
+        '[random]: momentum = {"uniform": [0.8, 0.99]} has no effect with optimizer = \'sgd\' '
+        "(momentum applies only with optimizer = 'momentum')",
+    ),
+    "TOML nested thousands deep": (
+        "[fixed]\nhidden = " + "[" * 2000 + "]" * 2000 + "\n",
+        "tables and lists nested more than 16 levels deep: expected at most 16 (a spec holds sections of values, "
+        "lists of values and lists of layer widths)",
+    ),
+    "TOML nested past the limit": (
+        "[fixed]\nhidden = " + "[" * 20 + "]" * 20 + "\n",
+        "tables and lists nested more than 16 levels deep: expected at most 16 (a spec holds sections of values, "
+        "lists of values and lists of layer widths)",
+    ),
     "TOML syntax error with its location": (
         'name = "x"\n[grid]\nseed = [0, 1,, 2]\n',
         "invalid TOML: Invalid value (at line 3, column 14)",
@@ -156,6 +225,11 @@ RANDOM_CASES = {
         "[random]\nsamples = 2\nseed = {int = [0, 9]}\n",
         '[random] seed = {"int": [0, 9]}: expected an integer, the sampler\'s seed '
         "(training seeds go in [grid], e.g. seed = [0, 1, 2])",
+    ),
+    "unknown draw mode": (
+        "[random]\nsamples = 2\ndraws = 'paired'\nl2 = {uniform = [0, 0.1]}\n",
+        "[random] draws = \"paired\": expected 'per-point' (each grid point draws its own values) or 'shared' "
+        "(every grid point reuses the same draws)",
     ),
     "unknown random key": (
         "[random]\nsamples = 2\nbatchsize = {choice = [1]}\n",
@@ -229,3 +303,33 @@ def test_unreadable_files(tmp_path: Path) -> None:
     (tmp_path / "latin.toml").write_bytes(b"name = '\xe9'\n")
     with pytest.raises(SpecError, match=r"latin\.toml: byte 8: not UTF-8 text"):
         load_spec(tmp_path / "latin.toml")
+
+
+def test_json_nested_thousands_deep_is_one_line(tmp_path: Path) -> None:
+    text = '{"fixed": {"hidden": ' + "[" * 2000 + "]" * 2000 + "}}"
+    assert error_for(tmp_path, text, "deep.json").startswith("tables and lists nested more than 16 levels deep")
+
+
+def test_a_nameless_spec_is_named_after_a_file_stem_that_can_name_a_sweep(tmp_path: Path) -> None:
+    stem = "run\x1b]0;owned\x07"
+    message = error_for(tmp_path, "[fixed]\nepochs = 2\n", f"{stem}.toml")
+    assert message == (
+        'the file name "run\\u001b]0;owned\\u0007" (the sweep\'s name when the spec sets none): expected a '
+        "non-empty one-line string of at most 200 characters, without control characters (found \\x1b, \\x07) "
+        '(or set name = "..." in the spec)'
+    )
+    long = error_for(tmp_path, "[fixed]\nepochs = 2\n", f"{'x' * 201}.toml")
+    assert "at most 200 characters" in long
+
+
+def test_a_description_may_span_lines(tmp_path: Path) -> None:
+    path = tmp_path / "multi.toml"
+    path.write_text('description = """two\n\tlines"""\n[fixed]\nepochs = 2\n', encoding="utf-8")
+    assert load_spec(path).spec["description"] == "two\n\tlines"
+
+
+def test_neutral_values_of_options_that_do_not_apply_are_accepted(tmp_path: Path) -> None:
+    """momentum = 0 under plain SGD changes nothing the user meant: no error."""
+    path = tmp_path / "neutral.toml"
+    path.write_text("[fixed]\nmomentum = 0.0\nnesterov = false\n[grid]\nlr_gamma = [0.0]\n", encoding="utf-8")
+    assert len(load_spec(path).configs) == 1
