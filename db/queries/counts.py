@@ -10,14 +10,20 @@ from sqlalchemy.orm import Session
 from db.models import EpochMetric, Run, SweepRun
 from db.queries.rows import get_sweep
 from db.records import SweepCounts
-from db.status import FINISHED, STATUSES
+from db.status import FINISHED, RUNNING, STATUSES
 from db.types import UTCDateTime, utcnow
 
 
 def sweep_counts(
-    session: Session, sweep_id: int, *, recent_minutes: float = 5.0, now: datetime | None = None
+    session: Session,
+    sweep_id: int,
+    *,
+    recent_minutes: float = 5.0,
+    now: datetime | None = None,
+    run_id: int | None = None,
 ) -> SweepCounts:
-    """Counts per status and timing of sweep `sweep_id`'s runs (reused runs included).
+    """Counts per status and timing of sweep `sweep_id`'s runs (reused runs included), or of its run `run_id`
+    alone when given (`mnistq retry --run` watches one run).
 
     `finished_recently` counts runs finished within the last `recent_minutes` (throughput).
     NotFoundError if the sweep does not exist.
@@ -25,6 +31,8 @@ def sweep_counts(
     get_sweep(session, sweep_id)
     now = now or utcnow()
     members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
+    if run_id is not None:
+        members = members.where(SweepRun.run_id == run_id)
     in_sweep = Run.id.in_(members)
     by_status = dict.fromkeys(STATUSES, 0)
     cancel_requested = 0
@@ -35,7 +43,8 @@ def sweep_counts(
     )
     for status, count, requested in rows:
         by_status[status] = count
-        cancel_requested += requested or 0
+        if status == RUNNING:  # a run that stopped keeps its flag, but is no longer being asked to stop
+            cancel_requested = requested or 0
     finished = Run.status.in_(FINISHED)
     cutoff = now - timedelta(minutes=recent_minutes)
     timing = session.execute(
