@@ -72,20 +72,22 @@ def watch(
     engine: Engine,
     sweep_id: int,
     *,
+    run_id: int | None = None,
     keep_going: Callable[[], bool] = lambda: True,
     workers: int | None = None,
     interval: float = 0.5,
     stream: TextIO | None = None,
 ) -> SweepCounts:
-    """Show sweep `sweep_id`'s progress until nothing is queued or running (or `keep_going()` is False).
+    """Show sweep `sweep_id`'s progress (its run `run_id`'s alone when given) until nothing is queued or
+    running, or `keep_going()` (called at every poll: local mode supervises its processes there) is False.
     Returns the last counts."""
     stream = stream or sys.stderr
     show: _Display = _Bar(stream) if stream.isatty() else _Lines(stream)
     try:
         while True:
             with session_scope(engine) as session:
-                counts = sweep_counts(session, sweep_id)
-                left = remaining_epochs(session, sweep_id)
+                counts = sweep_counts(session, sweep_id, run_id=run_id)
+                left = remaining_epochs(session, sweep_id, run_id=run_id)
             show.update(counts, status_line(counts, eta_seconds(counts, left, workers)))
             if is_settled(counts) or not keep_going():
                 return counts
