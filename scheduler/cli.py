@@ -34,7 +34,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "runs": ("scheduler.commands", "runs", "List runs with filters (--where) and ordering."),
     "show": ("scheduler.commands", "show", "Show one run: config, status, attempts, history."),
     "cancel": ("scheduler.commands", "cancel", "Cancel a sweep: queued runs stop, running ones at their next epoch."),
-    "retry": ("scheduler.commands", "retry", "Put a sweep's failed runs back on the queue."),
+    "retry": ("scheduler.commands", "retry", "Queue failed runs again (--cancelled: cancelled ones too), or one run (--run)."),
     "export": ("scheduler.commands", "export", "Export a run's weights as .npz."),
     "predict": ("report.cli", "predict", "Classify an image, or score a run on its test split."),
     "reap": ("scheduler.commands", "reap", "Requeue runs whose lease expired and re-send lost queued runs (once)."),

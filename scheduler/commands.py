@@ -1,7 +1,8 @@
 """The sweep commands of `mnistq`: submit, status, sweeps, runs, show, cancel, retry, export, reap, scheduler.
 
 Each command opens one session scope at its edge and passes it to the `db` queries. Exit codes: 0 ok,
-2 user error, 1 internal error, 3 the sweep finished with failed runs (`submit` in local mode or `--wait`).
+2 user error, 1 internal error; `submit` and `retry` when they train or wait: 3 runs failed, 4 runs unfinished
+(scheduler/outcome.py).
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from core import settings
+from core.errors import UserError
 from core.ids import parse_id
 from core.masking import mask_text, mask_url
 from core.output import check_output_file, write_atomically
-from core.text import clip, one_line
+from core.text import clip, one_line, printable
 from db import LeasePolicy, RunRecord, SweepCounts, open_store, session_scope
 from db.queries import (
     cancel_sweep,
@@ -27,15 +31,18 @@ from db.queries import (
     list_sweeps,
     load_artifact,
     resolve_sweep,
+    retry_run,
     retry_sweep,
     run_engines,
     run_history,
     sweep_counts,
     sweep_run_ids,
 )
-from db.status import FAILED, QUEUED
+from db.status import CANCELLED, FAILED, QUEUED
 from db.url import database_url
-from scheduler.local import LocalPlan, run_local
+from scheduler import outcome
+from scheduler.local import run_local
+from scheduler.outcome import Target
 from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
@@ -43,7 +50,6 @@ from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
 from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
 
-EXIT_RUNS_FAILED = 3
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -59,8 +65,8 @@ def _run_id(ref: str) -> int:
 @click.option("--extend", metavar="SWEEP", help="Add only the configs missing from this existing sweep.")
 @click.option("--max-runs", type=click.IntRange(min=1), help="Grid size limit (default 10,000 or $MNISTQ_MAX_GRID).")
 @click.option("--workers", type=click.IntRange(min=1), help="Local mode: worker processes (default: the cores).")
-@click.option("--wait", is_flag=True, help="Queue mode: show progress until the sweep is done.")
-@click.option("--json", "as_json", is_flag=True, help='Print {"sweep_id", "runs", "new", "reused"} as JSON.')
+@click.option("--wait", is_flag=True, help="Queue mode: show progress until the sweep is done (exit 3/4 as below).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"sweep_id", "runs", "new", "reused", "counts"} as JSON.')
 @settings.uses(settings.STORE, settings.QUEUE, settings.LIMITS, settings.DATA)
 def submit(
     spec_file: str, extend: str | None, max_runs: int | None, workers: int | None, wait: bool, as_json: bool
@@ -70,10 +76,11 @@ def submit(
     The whole spec is validated before anything is stored or sent. Configs already in the store (same config
     hash) are reused, never trained twice. Without MNISTQ_BROKER_URL the sweep runs here, in local worker
     processes, with a progress bar; with it, runs are sent to the Celery queue of their engine.
+
+    When it trains (local mode) or waits (--wait), it exits 3 if runs failed and 4 if runs are unfinished
+    (cancelled, or still queued/running when it stopped), printing the `mnistq retry` that resumes them.
     """
     spec = load_spec(spec_file, max_runs=max_runs)
-    for warning in check_datasets(spec, queue=broker_url() is not None):
-        click.echo(f"mnistq: warning: {warning}", err=True)
     url = broker_url()
     sender = None
     if url is not None:
@@ -81,6 +88,8 @@ def submit(
         check_broker(sender)  # before anything is written
     else:
         settings.check(settings.TRAINING)  # the local workers' settings, before anything is stored
+    for warning in check_datasets(spec, queue=sender is not None):  # reads csv:/idx: files: after the cheap checks
+        click.echo(f"mnistq: warning: {warning}", err=True)
     engine = open_store(create=True)
     with session_scope(engine) as session:
         extend_id = None if extend is None else resolve_sweep(session, extend)
@@ -88,25 +97,36 @@ def submit(
     if (notice := extension_notice(spec, submitted)) is not None:
         click.echo(notice, err=True)
     summary = {"sweep_id": submitted.sweep_id, "runs": submitted.runs, "new": submitted.new, "reused": submitted.reused}
-    note = f"sweep {submitted.sweep_id} ({spec.name}): {submitted.runs} runs, {submitted.new} new, {submitted.reused} reused"
-    counts: SweepCounts | None = None
+    note = f"sweep {submitted.sweep_id} ({printable(submitted.sweep_name)}): {submitted.runs} runs, {submitted.new} new, {submitted.reused} reused"
+    target = Target(submitted.sweep_id)
     if sender is not None:
         enqueue(sender, submitted.to_train)
         click.echo(f"{note}; sent to {mask_url(url or '')}", err=as_json)
-        if wait:
-            counts = watch(engine, submitted.sweep_id)
     else:
         click.echo(f"{note}; {'training locally' if submitted.new else 'nothing new to train'}", err=True)
-        plan = LocalPlan.for_machine(workers)
+    _conclude(engine, target, summary, local=sender is None, wait=wait, workers=workers, as_json=as_json)
+
+
+def _conclude(
+    engine: Engine, target: Target, out: dict[str, Any], *, local: bool, wait: bool, workers: int | None, as_json: bool
+) -> None:
+    """The end of `submit` and `retry`: train locally (always waiting) or watch the queue (`--wait`), print the
+    JSON summary, then exit 3 if runs failed or 4 if runs are unfinished, with one line saying what is left."""
+    counts: SweepCounts | None = None
+    if local:
         counts = run_local(
-            engine, submitted.sweep_id, database_url(), plan, max_attempts=LeasePolicy.from_env().max_attempts
+            engine, target, database_url(), workers=workers, max_attempts=LeasePolicy.from_env().max_attempts
         )
+    elif wait:
+        counts = watch(engine, target.sweep_id, run_id=target.run_id)
     if counts is not None:
-        summary["counts"] = dict(counts.by_status)
+        out["counts"] = dict(counts.by_status)
     if as_json:
-        click.echo(json.dumps(summary))
-    if counts is not None and counts.failed:
-        sys.exit(EXIT_RUNS_FAILED)
+        click.echo(json.dumps(out))
+    code = outcome.EXIT_OK if counts is None else outcome.exit_code(counts.by_status)
+    if code != outcome.EXIT_OK:
+        click.echo(outcome.summary(target, counts.by_status), err=True)
+        sys.exit(code)
 
 
 # ----- status and listings --------------------------------------------------------------------------------
@@ -310,11 +330,28 @@ def cancel(sweep: str) -> None:
 
 
 @click.command(context_settings=CONTEXT)
-@click.argument("sweep")
+@click.argument("sweep", required=False)
+@click.option("--run", "run_ref", metavar="RUN", help="Retry this one run instead of a sweep.")
+@click.option("--cancelled", is_flag=True, help="Also resume cancelled runs from their checkpoints.")
 @click.option("--workers", type=click.IntRange(min=1), help="Local mode: worker processes (default: the cores).")
+@click.option("--wait", is_flag=True, help="Queue mode: show progress until the runs are done (exit 3/4 as below).")
+@click.option("--json", "as_json", is_flag=True, help='Print {"sweep_id", "run_id", "retried", "queued", "counts"}.')
 @settings.uses(settings.STORE, settings.QUEUE)
-def retry(sweep: str, workers: int | None) -> None:
-    """Put a sweep's failed runs back in the queue (and re-send any queued run whose message was lost)."""
+def retry(
+    sweep: str | None, run_ref: str | None, cancelled: bool, workers: int | None, wait: bool, as_json: bool
+) -> None:
+    """Queue a sweep's failed runs again, and send its queued runs again (a lost message costs nothing).
+
+    --cancelled also resumes its cancelled runs, each from its last checkpoint, and reopens the sweep.
+
+    --run RUN takes one run instead of a SWEEP: a failed, cancelled, diverged or completed run is queued again
+    (a completed one is retrained, e.g. when its stored weights were found corrupt).
+
+    Without MNISTQ_BROKER_URL the runs train here, and it waits; with it, --wait shows progress. Then, like
+    `submit`, it exits 3 if runs failed and 4 if runs are unfinished, printing the command that resumes them.
+    """
+    if (sweep is None) == (run_ref is None):
+        raise UserError("give either a SWEEP or --run RUN, not both" if sweep else "give a SWEEP or --run RUN")
     url = broker_url()
     sender = None if url is None else make_sender(url)
     if sender is not None:
@@ -323,20 +360,36 @@ def retry(sweep: str, workers: int | None) -> None:
         settings.check(settings.TRAINING)
     engine = open_store()
     with session_scope(engine) as session:
-        sweep_id = resolve_sweep(session, sweep)
-        retried = retry_sweep(session, sweep_id)
-        queued = sweep_run_ids(session, sweep_id, statuses=[QUEUED])
+        if run_ref is not None:
+            target, retried, note = _retry_one(session, _run_id(run_ref))
+        else:
+            target, retried, note = _retry_sweep(session, resolve_sweep(session, sweep or ""), cancelled)
+        queued = sweep_run_ids(session, target.sweep_id, statuses=[QUEUED])
+        queued = [run_id for run_id in queued if target.run_id in (None, run_id)]
         engines = run_engines(session, queued)
-    click.echo(f"sweep {sweep_id}: {len(retried)} failed runs queued again, {len(queued)} queued in all", err=True)
+    click.echo(note if target.run_id else f"{note}, {len(queued)} queued in all", err=True)
     if sender is not None:
         enqueue(sender, engines)
-    elif queued:
-        counts = run_local(
-            engine, sweep_id, database_url(), LocalPlan.for_machine(workers),
-            max_attempts=LeasePolicy.from_env().max_attempts,
-        )
-        if counts.failed:
-            sys.exit(EXIT_RUNS_FAILED)
+    out = {"sweep_id": target.sweep_id, "run_id": target.run_id, "retried": retried, "queued": len(queued)}
+    _conclude(engine, target, out, local=sender is None, wait=wait, workers=workers, as_json=as_json)
+
+
+def _retry_sweep(session: Session, sweep_id: int, cancelled: bool) -> tuple[Target, dict[str, list[int]], str]:
+    """Queue the sweep's failed (and with `cancelled`, cancelled) runs again: the target, ids per former
+    status, and the line saying so."""
+    retried = {FAILED: retry_sweep(session, sweep_id)}
+    if cancelled:
+        retried[CANCELLED] = retry_sweep(session, sweep_id, statuses=[CANCELLED])
+    done = ", ".join(f"{len(ids)} {status} runs queued again" for status, ids in retried.items())
+    return Target(sweep_id), retried, f"sweep {sweep_id}: {done}"
+
+
+def _retry_one(session: Session, run_id: int) -> tuple[Target, dict[str, list[int]], str]:
+    """Queue one run again (`retry --run`): the target, its id under its former status, and the line."""
+    run, was = retry_run(session, run_id)
+    if was == QUEUED:
+        return Target(run.sweep_id, run.id), {}, f"run {run.id}: already queued, sent again"
+    return Target(run.sweep_id, run.id), {was: [run.id]}, f"run {run.id}: {was}, queued again"
 
 
 @click.command(context_settings=CONTEXT)

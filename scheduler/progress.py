@@ -77,20 +77,22 @@ def watch(
     engine: Engine,
     sweep_id: int,
     *,
+    run_id: int | None = None,
     keep_going: Callable[[], bool] = lambda: True,
     workers: int | None = None,
     interval: float = 0.5,
     stream: TextIO | None = None,
 ) -> SweepCounts:
-    """Show sweep `sweep_id`'s progress until nothing is queued or running (or `keep_going()` is False).
+    """Show sweep `sweep_id`'s progress (its run `run_id`'s alone when given) until nothing is queued or
+    running, or `keep_going()` (called at every poll: local mode supervises its processes there) is False.
     Returns the last counts."""
     stream = stream or sys.stderr
     show: _Display = _Bar(stream) if stream.isatty() else _Lines(stream)
     try:
         while True:
             with session_scope(engine) as session:
-                counts = sweep_counts(session, sweep_id)
-                left = remaining_epochs(session, sweep_id)
+                counts = sweep_counts(session, sweep_id, run_id=run_id)
+                left = remaining_epochs(session, sweep_id, run_id=run_id)
             show.update(counts, status_line(counts, eta_seconds(counts, left, workers)))
             if is_settled(counts) or not keep_going():
                 return counts
@@ -106,14 +108,15 @@ class _Display:
 
 
 class _Bar(_Display):
-    """A rich progress bar: finished / total, with the status line beside it."""
+    """The status line (finished / total first, ETA last), then a bar filling whatever width is left: on an
+    80-column terminal the line, which fits in 80 columns, is never cut to make room for the bar."""
 
     def __init__(self, stream: TextIO) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+        from rich.progress import BarColumn, Progress, TextColumn
 
         self.progress = Progress(
-            BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"), console=Console(file=stream)
+            TextColumn("{task.description}"), BarColumn(bar_width=None), console=Console(file=stream)
         )
         self.task = self.progress.add_task("", total=None)
         self.progress.start()

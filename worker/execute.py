@@ -182,22 +182,28 @@ class _EpochWriter:
     def __call__(self, progress: EpochProgress) -> bool:
         epoch = progress.metrics.epoch
         due = self.checkpoint_every > 0 and epoch % self.checkpoint_every == 0
-        blob = weights_to_npz_bytes(progress.snapshot()) if due else None
+        self._write(progress, epoch, weights_to_npz_bytes(progress.snapshot()) if due else None)
+        if self.control.cancel_requested and not due and self.checkpoint_every > 0 and not self.control.lost_lease:
+            # stopping here: a checkpoint of this very epoch lets `mnistq retry --cancelled` lose nothing
+            self._write(progress, epoch, weights_to_npz_bytes(progress.snapshot()))
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            raise SoftTimeLimitExceeded(f"the task's soft time limit passed after epoch {epoch}")
+        return not self.control.stop
+
+    def _write(self, progress: EpochProgress, epoch: int, checkpoint: bytes | None) -> None:
+        """Upsert the epoch (and the checkpoint) in the transaction that renews the lease, if still held."""
 
         def write() -> None:
             with session_scope(self.engine) as session:
                 answer = heartbeat(session, self.run_id, self.worker)
                 if answer.holds_lease:
                     upsert_epoch(session, self.run_id, progress.metrics.to_dict())
-                    if blob is not None:
-                        store_artifact(session, self.run_id, "checkpoint", blob)
+                    if checkpoint is not None:
+                        store_artifact(session, self.run_id, "checkpoint", checkpoint)
                 self.control.lost_lease |= not answer.holds_lease
                 self.control.cancel_requested |= answer.cancel_requested
 
         retry_db(write, what=f"run {self.run_id} epoch {epoch}")
-        if self.deadline is not None and time.monotonic() >= self.deadline:
-            raise SoftTimeLimitExceeded(f"the task's soft time limit passed after epoch {epoch}")
-        return not self.control.stop
 
 
 class _Heartbeat:
@@ -236,7 +242,8 @@ class _Heartbeat:
 
 
 def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> str:
-    """Store the final weights and metrics in one transaction, only if this worker still holds the run."""
+    """Store the final weights and metrics in one transaction, only if this worker still holds the run.
+    The checkpoint goes, except a cancelled run's: retrying it resumes there."""
     metrics: dict[str, Any] = {
         "train_acc": result.train_acc,
         "train_loss": result.train_loss,
@@ -259,7 +266,8 @@ def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> st
                 return current.worker == worker and current.status == result.status
             if blob is not None:
                 store_artifact(session, run_id, "final", blob)
-            delete_artifact(session, run_id, "checkpoint")
+            if result.status != CANCELLED:  # a cancelled run resumes from it (`mnistq retry --cancelled`)
+                delete_artifact(session, run_id, "checkpoint")
             return True
 
     if not retry_db(write, what=f"run {run_id} final result"):

@@ -74,7 +74,8 @@ def load_artifact(session: Session, run_id: int, kind: str = "final") -> bytes:
     if actual != expected:
         raise ArtifactIntegrityError(
             f"artifact {artifact_id} ({kind} weights of run {run_id}) is corrupt: stored SHA-256 {expected[:16]}..., "
-            f"but its {len(data)} bytes (recorded {size}) hash to {actual[:16]}...; retrain the run"
+            f"but its {len(data)} bytes (recorded {size}) hash to {actual[:16]}...; retrain the run with "
+            f"`mnistq retry --run {run_id}`"
         )
     return data
 

@@ -10,12 +10,15 @@ from sqlalchemy.orm import Session
 from db.models import EpochMetric, Run, SweepRun
 from db.queries.rows import get_sweep
 from db.records import SweepCounts
-from db.status import FINISHED, STATUSES
+from db.status import FINISHED, RUNNING, STATUSES
 from db.types import UTCDateTime, utcnow
 
 
-def sweep_counts(session: Session, sweep_id: int, *, now: datetime | None = None) -> SweepCounts:
-    """Counts per status and timing of sweep `sweep_id`'s runs (reused runs included in the counts).
+def sweep_counts(
+    session: Session, sweep_id: int, *, now: datetime | None = None, run_id: int | None = None
+) -> SweepCounts:
+    """Counts per status and timing of sweep `sweep_id`'s runs (reused runs included in the counts), or of its
+    run `run_id` alone when given (`mnistq retry --run` watches one run).
 
     Throughput fields (`trained_runs`, `span_started_at`, `span_finished_at`) cover the runs this sweep waited
     for: started, and running or finished at or after the sweep's creation. `now` (default: the clock) is
@@ -24,6 +27,8 @@ def sweep_counts(session: Session, sweep_id: int, *, now: datetime | None = None
     created = get_sweep(session, sweep_id).created_at
     now = now or utcnow()
     members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
+    if run_id is not None:
+        members = members.where(SweepRun.run_id == run_id)
     in_sweep = Run.id.in_(members)
     by_status = dict.fromkeys(STATUSES, 0)
     cancel_requested = 0
@@ -34,7 +39,8 @@ def sweep_counts(session: Session, sweep_id: int, *, now: datetime | None = None
     )
     for status, count, requested in rows:
         by_status[status] = count
-        cancel_requested += requested or 0
+        if status == RUNNING:  # a run that stopped keeps its flag, but is no longer being asked to stop
+            cancel_requested = requested or 0
     finished = Run.status.in_(FINISHED)
     ours = and_(Run.started_at.is_not(None), or_(Run.finished_at.is_(None), Run.finished_at >= created))
     timing = session.execute(

@@ -5,22 +5,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from db.models import EpochMetric, Run, SweepRun
 from db.queries.rows import RUN_TABLE
+from db.records import Reaped
 from db.status import CANCELLED, FAILED, QUEUED, RUNNING
 from db.types import utcnow
 
 
-def remaining_epochs(session: Session, sweep_id: int) -> int:
-    """Epochs still to train in `sweep_id`: configured epochs of its queued and running runs minus the
-    epochs already stored for them (early stopping can only make the true figure smaller)."""
+def remaining_epochs(session: Session, sweep_id: int, *, run_id: int | None = None) -> int:
+    """Epochs still to train in `sweep_id` (only its run `run_id` when given): configured epochs of its queued
+    and running runs minus the epochs already stored for them (early stopping can only make the true figure
+    smaller)."""
     unfinished = (
         select(Run.id, Run.epochs)
         .join(SweepRun, SweepRun.run_id == Run.id)
-        .where(SweepRun.sweep_id == sweep_id, Run.status.in_((QUEUED, RUNNING)))
+        .where(SweepRun.sweep_id == sweep_id, Run.status.in_((QUEUED, RUNNING)), *_only(run_id))
         .subquery()
     )
     planned = session.execute(select(func.coalesce(func.sum(unfinished.c.epochs), 0))).scalar_one()
@@ -30,36 +32,52 @@ def remaining_epochs(session: Session, sweep_id: int) -> int:
     return max(0, int(planned) - int(done))
 
 
-def release_runs(session: Session, *, workers: Sequence[str], max_attempts: int) -> tuple[int, ...]:
+def release_runs(session: Session, *, workers: Sequence[str], max_attempts: int) -> Reaped:
     """Give back the runs held by `workers`, which the caller knows are dead (e.g. local worker processes
-    that exited): running runs go back to queued, to cancelled when a cancel is pending, or to failed when
-    they have used `max_attempts` (a config that keeps killing its worker). Returns the ids put back in the
-    queue."""
+    that exited), as the reaper would: running runs go back to queued, to cancelled when a cancel is pending,
+    or to failed when they have used `max_attempts` (a config that keeps killing its worker)."""
     if not workers:
-        return ()
+        return Reaped(requeued_ids=(), failed_ids=(), cancelled_ids=())
     now = utcnow()
     lost = "worker process died while training"
     held = (Run.status == RUNNING) & Run.worker.in_(list(workers))
-    session.execute(
-        update(RUN_TABLE)
-        .where(held, Run.cancel_requested.is_(True) | (Run.attempts >= max_attempts))
-        .values(
-            status=case((Run.cancel_requested.is_(True), CANCELLED), else_=FAILED),
-            finished_at=now,
-            heartbeat_at=None,
-            error=case(
-                (Run.cancel_requested.is_(True), f"{lost}; cancelled"),
-                else_=f"{lost} on each of {max_attempts} attempts",
-            ),
-        )
+
+    def move(condition: object, **values: object) -> tuple[int, ...]:
+        statement = update(RUN_TABLE).where(held, condition).values(heartbeat_at=None, **values).returning(Run.id)
+        return tuple(sorted(session.execute(statement).scalars()))
+
+    cancelled = move(Run.cancel_requested.is_(True), status=CANCELLED, finished_at=now, error=f"{lost}; cancelled")
+    failed = move(
+        Run.attempts >= max_attempts, status=FAILED, finished_at=now, error=f"{lost} on each of {max_attempts} attempts"
     )
+    requeued = move(Run.attempts < max_attempts, status=QUEUED, error=f"{lost}; requeued")
+    return Reaped(requeued_ids=requeued, failed_ids=failed, cancelled_ids=cancelled)
+
+
+def claimable_runs(
+    session: Session, sweep_id: int, *, max_attempts: int, run_id: int | None = None, with_running: bool = False
+) -> list[int]:
+    """Ids of `sweep_id`'s runs (only `run_id` when given) that a worker could claim now: queued, no cancel
+    pending, fewer than `max_attempts` attempts used (`claim_run`'s rule for a queued run). `with_running`
+    adds the running ones: a worker takes one over only if its holder is a dead process of its own host."""
+    waiting = (Run.status == QUEUED) & Run.cancel_requested.is_(False) & (Run.attempts < max_attempts)
     statement = (
-        update(RUN_TABLE)
-        .where(held)
-        .values(status=QUEUED, heartbeat_at=None, error=f"{lost}; requeued")
-        .returning(Run.id)
+        select(Run.id)
+        .join(SweepRun, SweepRun.run_id == Run.id)
+        .where(SweepRun.sweep_id == sweep_id, waiting | (Run.status == RUNNING) if with_running else waiting)
+        .where(*_only(run_id))
     )
-    return tuple(sorted(session.execute(statement).scalars()))
+    return list(session.execute(statement.order_by(Run.id)).scalars())
+
+
+def ever_held(session: Session, worker: str) -> bool:
+    """Whether `worker` ("host:pid") claimed any run that no other worker has claimed since: a local worker
+    process that exits without having held one made no progress (it may be failing at start-up)."""
+    return session.execute(select(Run.id).where(Run.worker == worker).limit(1)).first() is not None
+
+
+def _only(run_id: int | None) -> tuple[object, ...]:
+    return () if run_id is None else (Run.id == run_id,)
 
 
 def unclaimed_queued(

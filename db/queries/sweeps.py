@@ -1,4 +1,4 @@
-"""Sweeps as a whole: listing, membership, cancelling and retrying."""
+"""Sweeps as a whole: listing, membership, cancelling and retrying (a sweep's runs, or one run)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session, aliased
 from core.ids import parse_id
 from db.errors import UserError
 from db.models import Run, Sweep, SweepRun
-from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_sweep, requeue_values, sweep_record
-from db.records import SweepCancelled, SweepRecord
-from db.status import CANCELLED, FAILED, QUEUED, RUNNING, STATUSES
+from db.queries.artifacts import delete_artifact
+from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_run, get_sweep, requeue_values, sweep_record
+from db.records import RunRecord, SweepCancelled, SweepRecord
+from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, QUEUED, RUNNING, STATUSES
 from db.types import utcnow
+
+RETRYABLE = (FAILED, CANCELLED, DIVERGED, COMPLETED)  # what `retry --run` queues again; a sweep retries the first two
 
 
 def list_sweeps(session: Session, *, limit: int | None = None) -> list[SweepRecord]:
@@ -76,15 +79,51 @@ def cancel_sweep(session: Session, sweep_id: int, *, now: datetime | None = None
     return SweepCancelled(cancelled_ids=cancelled, cancel_requested_ids=requested)
 
 
-def retry_sweep(session: Session, sweep_id: int) -> list[int]:
-    """Put sweep `sweep_id`'s failed runs back on the queue with a fresh attempt budget; returns their ids
-    (send them to the queue)."""
+def retry_sweep(session: Session, sweep_id: int, *, statuses: Sequence[str] = (FAILED,)) -> list[int]:
+    """Put sweep `sweep_id`'s runs in `statuses` (failed ones; `mnistq retry --cancelled` adds cancelled ones)
+    back on the queue with a fresh attempt budget; returns their ids (send them to the queue).
+
+    A run keeps its checkpoint and resumes from it. Retrying cancelled runs reopens the sweep, and its running
+    runs that were asked to stop carry on instead."""
+    unknown = set(statuses) - set(RETRYABLE)
+    if unknown:
+        raise ValueError(f"cannot retry status(es) {sorted(unknown)}: expected {', '.join(RETRYABLE)}")
     get_sweep(session, sweep_id)
     members = select(SweepRun.run_id).where(SweepRun.sweep_id == sweep_id)
     statement = (
         update(RUN_TABLE)
-        .where(Run.id.in_(members), Run.status == FAILED)
+        .where(Run.id.in_(members), Run.status.in_(list(statuses)))
         .values(requeue_values())
         .returning(Run.id)
     )
-    return sorted(session.execute(statement).scalars())
+    retried = sorted(session.execute(statement).scalars())
+    if CANCELLED in statuses:
+        session.execute(
+            update(RUN_TABLE)
+            .where(Run.id.in_(members), Run.status == RUNNING, Run.cancel_requested.is_(True))
+            .values(cancel_requested=False)
+        )
+        session.execute(update(SWEEP_TABLE).where(Sweep.id == sweep_id).values(cancelled=False))
+    return retried
+
+
+def retry_run(session: Session, run_id: int) -> tuple[RunRecord, str]:
+    """Put run `run_id` back on the queue with a fresh attempt budget, however it ended (failed, cancelled,
+    diverged, or completed: e.g. when its stored weights were found corrupt). Returns the queued run and the
+    status it had. A completed run's final weights are dropped (the run will store new ones); a checkpoint is
+    kept, to resume from. A queued run is returned as it is (send it again); UserError for a running one."""
+    run = get_run(session, run_id)
+    if run.status == RUNNING:
+        raise UserError(
+            f"run {run_id} is running (worker {run.worker}); retry it once it has stopped "
+            "(`mnistq reap` gives back the run of a worker that died)"
+        )
+    if run.status == QUEUED:
+        return run, QUEUED
+    statement = (
+        update(RUN_TABLE).where(Run.id == run_id, Run.status == run.status).values(requeue_values()).returning(Run.id)
+    )
+    if session.execute(statement).first() is None:  # it changed meanwhile (a resubmission queued it)
+        return retry_run(session, run_id)
+    delete_artifact(session, run_id, "final")
+    return get_run(session, run_id), run.status

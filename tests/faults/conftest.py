@@ -9,6 +9,10 @@
     7 cancel during a run                         tests/queue/test_celery_integration.py::test_cancel_mid_sweep
     8 memory over 200 runs in one process         bench/worker_memory.py (a benchmark, not a test)
     a run past Celery's soft time limit           test_time_limit.py
+    local mode: a worker process killed, a config
+      that kills it every time, workers that cannot
+      start, the whole submit killed                test_local_supervision.py
+    --wait exit codes: cancelled (4), failed (3)    test_wait_exit_codes.py
     the machinery in isolation                    test_recovery_units.py
 """
 
