@@ -88,7 +88,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MNISTQ_WORKER_CONCURRENCY", INTEGER, None, "`mnistq worker` processes",
             default_text="the cores", minimum=1),
     Setting("MNISTQ_BLAS_THREADS", INTEGER, 1, "BLAS threads per worker process (keep processes × threads ≤ cores)",
-            minimum=1),
+            default_text="1 (local mode: cores ÷ processes)", minimum=1),
     Setting("MNISTQ_WORKER_MAX_MEMORY_KIB", INTEGER, 4 * 1024 * 1024,
             "a worker process grown past this is replaced after its task", default_text="4 GiB", minimum=1,
             unit="a size in KiB"),
