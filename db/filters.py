@@ -31,7 +31,6 @@ to.
 
 from __future__ import annotations
 
-import difflib
 import operator
 import re
 from collections.abc import Callable
@@ -41,6 +40,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, exists, not_, or_
 from sqlalchemy.sql.elements import UnaryExpression
 
+from core.text import did_you_mean
 from db.filter_lexer import MAX_CONDITIONS, MAX_NESTING, MAX_VALUES, Token, filter_error, tokenize
 from db.models import RUN_NANS, Run, SweepRun
 from db.status import STATUSES
@@ -157,15 +157,10 @@ def _field(name: str, column: int, *, what: str = "filter") -> Field:
     if field is None:
         raise filter_error(
             column,
-            f"unknown field {name!r}{_did_you_mean(name, list(FIELDS))}; fields: {field_names()}",
+            f"unknown field {name!r}{did_you_mean(name.lower(), FIELDS)}; fields: {field_names()}",
             what=what,
         )
     return field
-
-
-def _did_you_mean(word: str, choices: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 class _Parser:
@@ -266,7 +261,7 @@ class _Parser:
         raise filter_error(
             self.peek.column,
             f"expected an operator (= != < <= > >= in or is) after {field.name!r}, found {_describe(self.peek)}"
-            f"{_did_you_mean(self.peek.text, ['and', 'or', 'not', 'in', 'is']) if self.peek.kind == 'name' else ''}",
+            f"{did_you_mean(self.peek.text.lower(), ['and', 'or', 'not', 'in', 'is']) if self.peek.kind == 'name' else ''}",
         )
 
     def null_test(self, field: Field) -> ColumnElement[bool]:
@@ -331,7 +326,7 @@ def _check_value(field: Field, value: Any, token: Token) -> Any:
     if field.choices and value not in field.choices:
         raise filter_error(
             token.column,
-            f"{field.name} {value!r} is not one of {', '.join(field.choices)}{_did_you_mean(value, field.choices)}",
+            f"{field.name} {value!r} is not one of {', '.join(field.choices)}{did_you_mean(value.lower(), field.choices)}",
         )
     if field.name == "hidden":
         value = value.replace(" ", "")
