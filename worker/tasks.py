@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Any
 
-from celery.signals import celeryd_after_setup, worker_process_init
+from celery.signals import worker_process_init
 
 from db import dispose_engines, open_store
-from worker.blas import BLAS_THREADS_ENV, apply_blas_threads
+from worker.blas import apply_blas_threads, thread_pools
 from worker.celery_app import TASK_NAME, app
 from worker.execute import execute_run
 from worker.retry import retry_db
-from worker.settings import blas_threads
+
+log = logging.getLogger("mnistq.worker")
 
 
 @app.task(name=TASK_NAME, bind=True)
@@ -35,15 +37,10 @@ def soft_time_limit(request_limits: Any, default: float | None) -> float | None:
     return float(default) if default else None
 
 
-@celeryd_after_setup.connect
-def _share_cores(sender: str, instance: Any, **_: Any) -> None:
-    """Before the pool forks: give each child max(1, cores // concurrency) BLAS threads."""
-    concurrency = int(getattr(instance, "concurrency", 1) or 1)
-    os.environ.setdefault(BLAS_THREADS_ENV, str(blas_threads(concurrency)))
-
-
 @worker_process_init.connect
 def _child_init(**_: Any) -> None:
-    """In each forked child: fresh database connections and the BLAS thread limit."""
+    """In each forked child: fresh database connections and the BLAS thread limit ($MNISTQ_BLAS_THREADS,
+    default 1; the worker checked it before it started)."""
     dispose_engines(close=False)
-    apply_blas_threads(app.conf.worker_concurrency)
+    threads = apply_blas_threads()
+    log.info("pool process %s: %s BLAS thread(s); thread pools: %s", os.getpid(), threads, thread_pools())
