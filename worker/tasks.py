@@ -22,16 +22,21 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from core.errors import UserError
-from db import dispose_engines, open_store
+from db import dispose_engines, open_store, session_scope
 from db.migrate import check_schema
+from db.queries import fail_run
 from worker.blas import apply_blas_threads, thread_pools
 from worker.celery_app import TASK_NAME, app
-from worker.execute import describe_failure, execute_run
+from worker.execute import FAILED, describe_failure, execute_run
+from worker.identity import worker_name
 from worker.retry import retry_db
 from worker.settings import WorkerSettings
 
 log = logging.getLogger("mnistq.worker")
 
+# execute_run's own check of the soft time limit, after each epoch, only backs up Celery's signal (which
+# library code can swallow): it comes this much later, so that the two do not race for the same run.
+DEADLINE_GRACE_SECONDS = 2.0
 # How long a worker that cannot take runs holds a message before it puts it back: long enough that it does
 # not spin on the queue, short enough that a healthy worker soon gets the run.
 REQUEUE_PAUSE_SECONDS = 10.0
@@ -45,8 +50,11 @@ def train_run(self: Any, run_id: int) -> str:
     run_id = int(run_id)
     soft_limit = soft_time_limit(self.request.timelimit, app.conf.task_soft_time_limit)
     worker_settings, engine = ready_to_claim(run_id, soft_limit)
-    deadline = None if soft_limit is None else started + soft_limit
-    return execute_run(run_id, engine=engine, settings=worker_settings, deadline=deadline)
+    deadline = None if soft_limit is None else started + soft_limit + DEADLINE_GRACE_SECONDS
+    try:
+        return execute_run(run_id, engine=engine, settings=worker_settings, deadline=deadline)
+    except SoftTimeLimitExceeded as exc:
+        return record_time_limit(engine, run_id, exc)
 
 
 def ready_to_claim(run_id: int, soft_limit: float | None = None) -> tuple[WorkerSettings, Engine]:
@@ -71,6 +79,26 @@ def ready_to_claim(run_id: int, soft_limit: float | None = None) -> tuple[Worker
             time.sleep(pause)
         raise Reject(reason, requeue=True) from None
     return worker_settings, engine
+
+
+def record_time_limit(engine: Engine, run_id: int, exc: SoftTimeLimitExceeded) -> str:
+    """Fail run `run_id` for its soft time limit if this worker still holds it, else re-raise `exc`.
+
+    Celery's soft-limit signal is timed by the pool's parent process, which on a busy machine can send it
+    after `execute_run`'s own deadline check has already failed the run; landing while that failure is being
+    written, it would interrupt the write and leave the run `running` until its lease expired and someone
+    tried it again. Celery sends the signal once, so this write is not interrupted. Nothing is changed when
+    the run's outcome was stored before the signal landed."""
+    error = describe_failure(exc)
+
+    def write() -> bool:
+        with session_scope(engine) as session:
+            return fail_run(session, run_id, worker=worker_name(), error=error, final=True)
+
+    if not retry_db(write, what=f"run {run_id} failure"):
+        raise exc
+    log.error("run %s failed: %s", run_id, error)
+    return FAILED
 
 
 def soft_time_limit(request_limits: Any, default: float | None) -> float | None:
