@@ -4,20 +4,25 @@
         [--redis-url redis://127.0.0.1:6379/7] [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
 Each configuration gets a scratch PostgreSQL database (dropped afterwards) and a flushed Redis database (the
-`--redis-url` one is emptied, so do not point it at a queue in use). `mnistq db upgrade` runs, N real
-`mnistq worker --concurrency 1` processes start with MNISTQ_BLAS_THREADS=T, and once all of them are ready the
-fixed grid is submitted. The clock runs from `mnistq submit` until the last run is stored as completed, so
-queueing, claiming, per-epoch writes and checkpoints all count.
+`--redis-url` one is emptied, so do not point it at a queue in use). `mnistq db upgrade` runs, the workers
+start, and once all of them are ready the fixed grid is submitted. The clock runs from `mnistq submit` until
+the last run is stored as completed, so queueing, claiming, per-epoch writes and checkpoints all count.
 
 The grid: `--runs` seeds (default 6 per worker of the widest configuration, at least 12) of the seed's network,
 784-256-128-64-32-16-10, numpy engine, sgd lr 0.05, batch 64, `--epochs` epochs on mnist-5k: identical runs of a
 few seconds each, so the queue's per-run overhead is small and the work divides evenly between workers.
 
-Configurations: N x 1 for every N of `--workers` (a list, or a maximum meaning 1..N), then 1 x max(N). Scaling
-efficiency of N x T = (runs/min of N x T) / (N x T x runs/min of 1 x 1); the target is >= 0.90 for 2 x 1 on two
-cores. "busy" is the share of the workers' wall time spent training (the rest: queue, database, idle), so a
-low efficiency with high busy means slower training (CPU contention), not queue overhead. Other processes' CPU
-load skews everything: the table shows the 1-minute load average around each row.
+Configurations, N x T meaning N separate `mnistq worker --concurrency 1` processes started with
+MNISTQ_BLAS_THREADS=T (forced, whatever this shell sets): N x 1 for every N of `--workers` (a list, or a maximum
+meaning 1..N), then 1 x max(N); then "2 x default": two separate `mnistq worker` processes started with
+nothing set, as two workers (or containers) that share a host and cannot see each other would be: each takes
+its defaults, one pool process per core with one BLAS thread each, so the host runs 2 x cores processes.
+
+Scaling efficiency = (runs/min) / (C x runs/min of 1 x 1), where C = min(processes x threads, cores) is the
+number of cores the configuration can keep busy; the target is >= 0.90 for 2 x 1 and for 2 x default on two
+cores. "busy" is the share of the pool processes' wall time spent training (the rest: queue, database, idle),
+so a low efficiency with high busy means slower training (CPU contention), not queue overhead. Other
+processes' CPU load skews everything: the table shows the 1-minute load average around each row.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -57,14 +63,40 @@ seed = {seeds}
 """
 
 
+CORES = os.cpu_count() or 1
+SIZING = ("MNISTQ_WORKER_CONCURRENCY", "MNISTQ_BLAS_THREADS")
+
+
 @dataclass(frozen=True)
 class Layout:
-    processes: int
-    threads: int  # BLAS threads per process
+    """`workers` separate `mnistq worker` processes: with `--concurrency 1` and `threads` BLAS threads forced,
+    or (threads None) started with nothing set, each with its defaults."""
+
+    workers: int
+    threads: int | None  # BLAS threads per pool process; None: the worker's default
+
+    @property
+    def defaults(self) -> bool:
+        return self.threads is None
+
+    @property
+    def pool(self) -> int:
+        """Pool processes per worker: one per core by default."""
+        return CORES if self.defaults else 1
+
+    @property
+    def processes(self) -> int:
+        """Training processes on the host, all workers together."""
+        return self.workers * self.pool
 
     @property
     def cores(self) -> int:
-        return self.processes * self.threads
+        """The cores this layout can keep busy."""
+        return min(CORES, self.processes * (self.threads or 1))
+
+    @property
+    def label(self) -> str:
+        return f"{self.workers} x default" if self.defaults else f"{self.workers} x {self.threads}"
 
 
 @dataclass(frozen=True)
@@ -82,7 +114,7 @@ class Measurement:
 
     @property
     def busy(self) -> float:
-        """Share of the workers' wall time spent training; the rest is queue, database and idle time."""
+        """Share of the pool processes' wall time spent training; the rest is queue, database and idle time."""
         return self.runs * self.mean_train_seconds / (self.layout.processes * self.seconds)
 
 
@@ -134,14 +166,18 @@ def mnistq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 @contextmanager
 def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[None]:
-    """`layout.processes` worker processes, ready to consume; every process group is ended on exit."""
-    env = {**env, "MNISTQ_BLAS_THREADS": str(layout.threads), "MNISTQ_WORKER_CONCURRENCY": "1"}
+    """`layout.workers` worker processes, ready to consume; every process group is ended on exit."""
+    env = {key: value for key, value in env.items() if key not in SIZING}
+    options: list[str] = []
+    if not layout.defaults:
+        env |= {"MNISTQ_BLAS_THREADS": str(layout.threads), "MNISTQ_WORKER_CONCURRENCY": "1"}
+        options = ["-c", "1"]
     started: list[tuple[subprocess.Popen[bytes], Path]] = []
     try:
-        for i in range(layout.processes):
+        for i in range(layout.workers):
             log = logs / f"worker{i}.log"
             with log.open("wb") as out:
-                argv = [sys.executable, "-m", "scheduler.cli", "worker", "-c", "1", "-n", f"bench{i}@%h"]
+                argv = [sys.executable, "-m", "scheduler.cli", "worker", *options, "-n", f"bench{i}@%h"]
                 started.append((subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
                                                  start_new_session=True), log))
         deadline = time.monotonic() + 120
@@ -150,6 +186,7 @@ def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[None]:
                 tail = started[0][1].read_text(errors="replace")[-2000:]
                 sys.exit(f"workers did not start; the first one's log ends:\n{tail}")
             time.sleep(0.2)
+        check_sizes(layout, [log for _, log in started])
         yield
     finally:
         for process, _ in started:
@@ -161,6 +198,21 @@ def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[None]:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
                 process.wait()
+
+
+def check_sizes(layout: Layout, logs: list[Path]) -> None:
+    """Stop unless every worker runs the pool and BLAS threads the layout says (read from its own log)."""
+    threads = layout.threads or 1
+    for log in logs:
+        deadline = time.monotonic() + 60
+        while len(reported := re.findall(r"pool process \d+: (\d+) BLAS thread", log.read_text())) < layout.pool:
+            if time.monotonic() > deadline:
+                sys.exit(f"{log.name}: {len(reported)} of {layout.pool} pool processes reported their BLAS threads")
+            time.sleep(0.2)
+        pool = re.findall(r"concurrency: (\d+) \(prefork\)", log.read_text())
+        if pool != [str(layout.pool)] or set(reported) != {str(threads)}:
+            sys.exit(f"{log.name}: expected {layout.pool} pool processes of {threads} BLAS threads, got "
+                     f"{pool} processes of {sorted(set(reported))} threads")
 
 
 def wait_for_sweep(database_url: str, sweep_id: int, timeout: float) -> float:
@@ -201,18 +253,19 @@ def efficiency(row: Measurement, baseline: Measurement) -> float:
 
 def print_table(rows: list[Measurement]) -> None:
     baseline = rows[0]
-    print(f"\n{'workers x threads':<18}{'runs':>5}{'wall s':>9}{'runs/min':>10}{'train s/run':>13}{'busy':>7}"
-          f"{'efficiency':>12}{'load 1m':>14}")
+    print(f"\n{'workers x threads':<18}{'procs':>6}{'runs':>5}{'wall s':>9}{'runs/min':>10}{'train s/run':>13}"
+          f"{'busy':>7}{'efficiency':>12}{'load 1m':>14}")
     for row in rows:
-        label = f"{row.layout.processes} x {row.layout.threads}"
-        print(f"{label:<18}{row.runs:>5}{row.seconds:>9.1f}{row.runs_per_minute:>10.2f}"
-              f"{row.mean_train_seconds:>13.2f}{row.busy:>7.0%}{efficiency(row, baseline):>12.2f}"
-              f"{row.load_before:>7.2f}->{row.load_after:<5.2f}")
-    two = next((r for r in rows if (r.layout.processes, r.layout.threads) == (2, 1)), None)
-    if two is not None:
-        value = efficiency(two, baseline)
-        verdict = "met" if value >= TARGET_EFFICIENCY else "NOT met"
-        print(f"\n2 x 1 efficiency {value:.2f} (target >= {TARGET_EFFICIENCY:.2f} on 2 cores: {verdict})")
+        print(f"{row.layout.label:<18}{row.layout.processes:>6}{row.runs:>5}{row.seconds:>9.1f}"
+              f"{row.runs_per_minute:>10.2f}{row.mean_train_seconds:>13.2f}{row.busy:>7.0%}"
+              f"{efficiency(row, baseline):>12.2f}{row.load_before:>7.2f}->{row.load_after:<5.2f}")
+    print(f"(procs: training processes on the host; default: {CORES} pool processes of 1 BLAS thread per worker)")
+    for label in ("2 x 1", "2 x default"):
+        row = next((r for r in rows if r.layout.label == label), None)
+        if row is not None:
+            value = efficiency(row, baseline)
+            verdict = "met" if value >= TARGET_EFFICIENCY else "NOT met"
+            print(f"{label} efficiency {value:.2f} (target >= {TARGET_EFFICIENCY:.2f} on 2 cores: {verdict})")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -230,18 +283,18 @@ def main(argv: list[str] | None = None) -> None:
     layouts = [Layout(n, 1) for n in args.workers]
     if widest > 1:
         layouts.append(Layout(1, widest))  # the same cores as threads of one process
-    cores = os.cpu_count() or 1
+    layouts.append(Layout(2, None))  # two workers sharing the host, each with its defaults
     print(f"{args.runs} runs of 784-256-128-64-32-16-10 x {args.epochs} epochs on mnist-5k per configuration; "
-          f"{cores} cores; load average {os.getloadavg()[0]:.2f}")
-    if any(layout.cores > cores for layout in layouts):
-        print(f"warning: configurations wider than {cores} cores oversubscribe the CPUs")
+          f"{CORES} cores; load average {os.getloadavg()[0]:.2f}")
+    if any(layout.processes * (layout.threads or 1) > CORES for layout in layouts):
+        print(f"note: configurations wider than {CORES} cores oversubscribe the CPUs")
     with tempfile.TemporaryDirectory(prefix="mnistq-scaling-") as tmp:
         spec = Path(tmp) / "scaling.toml"
         spec.write_text(SPEC.format(epochs=args.epochs, seeds=list(range(args.runs))))
         rows = []
         for layout in layouts:
             rows.append(measure(layout, spec, args, Path(tmp)))
-            print(f"  {layout.processes} x {layout.threads}: {rows[-1].runs_per_minute:.2f} runs/min", flush=True)
+            print(f"  {layout.label}: {rows[-1].runs_per_minute:.2f} runs/min", flush=True)
     print_table(rows)
 
 

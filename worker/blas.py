@@ -1,22 +1,34 @@
-"""BLAS threads per worker process: concurrency x threads never exceeds the cores."""
+"""BLAS threads per worker process: $MNISTQ_BLAS_THREADS, default 1.
+
+One thread per process is the safe default: a worker runs one process per core, and several workers (or
+containers) on one host cannot see each other, so any share of the cores computed by one of them would be
+wrong as soon as a second one starts. More threads per process only when MNISTQ_BLAS_THREADS asks for them.
+"""
 
 from __future__ import annotations
 
-import os
+from typing import Any
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from core import settings
-from worker.settings import blas_threads
 
 BLAS_THREADS_ENV = "MNISTQ_BLAS_THREADS"
 
 
-def apply_blas_threads(concurrency: int | None = None) -> int:
-    """Limit this process's BLAS/OpenMP pools. Uses $MNISTQ_BLAS_THREADS when set, else
-    max(1, cores // concurrency). Returns the limit applied. SettingError for a bad $MNISTQ_BLAS_THREADS."""
-    threads = settings.read(BLAS_THREADS_ENV) if os.environ.get(BLAS_THREADS_ENV, "").strip() else blas_threads(
-        concurrency or 1
-    )
+def apply_blas_threads() -> int:
+    """Limit this process's BLAS/OpenMP pools to $MNISTQ_BLAS_THREADS (default 1); returns the limit.
+    SettingError for a bad $MNISTQ_BLAS_THREADS."""
+    threads: int = settings.read(BLAS_THREADS_ENV)
     threadpool_limits(limits=threads)
     return threads
+
+
+def thread_pools() -> str:
+    """This process's thread pools as threadpoolctl sees them, e.g. "openblas (blas) 1, openmp 1"."""
+    return ", ".join(_describe(pool) for pool in threadpool_info()) or "none loaded"
+
+
+def _describe(pool: dict[str, Any]) -> str:
+    name, api = pool.get("internal_api", "?"), pool.get("user_api", "?")
+    return f"{name} ({api}) {pool.get('num_threads')}" if name != api else f"{name} {pool.get('num_threads')}"

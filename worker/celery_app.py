@@ -6,20 +6,29 @@ Results are not stored in Celery (no result backend): every run's outcome lives 
 is done by counting finished runs there.
 
 Settings (see core.settings): MNISTQ_BROKER_URL, the task time limits MNISTQ_TASK_SOFT_LIMIT and
-MNISTQ_TASK_HARD_LIMIT, and MNISTQ_WORKER_MAX_MEMORY_KIB.
+MNISTQ_TASK_HARD_LIMIT, MNISTQ_WORKER_CONCURRENCY and MNISTQ_WORKER_MAX_MEMORY_KIB. A worker started from this
+app, by `mnistq worker` or by `celery -A worker.celery_app worker`, checks every setting it and its tasks use
+before it connects anywhere (`refuse_a_bad_worker`); `celery -A worker.celery_app flower` is not a worker and
+needs only the broker.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from typing import Any
 
 from celery import Celery
+from celery.signals import celeryd_init
 from kombu import Exchange, Queue
 
 from core import settings
+from core.errors import UserError
+from core.masking import mask_text
+from core.text import one_line
 from model.config import ENGINES
+from worker.settings import check_worker_environment
 
 APP_NAME = "mnistq"
 TASK_NAME = "mnistq.train_run"  # defined in worker.tasks
@@ -34,7 +43,7 @@ VISIBILITY_MARGIN_S = 3600
 def celery_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """Celery configuration from `env` (usually os.environ). Raises SettingError naming a bad variable.
 
-    Without MNISTQ_BROKER_URL the app has no broker: a worker refuses to start (`worker_must_have_broker`)
+    Without MNISTQ_BROKER_URL the app has no broker: a worker refuses to start (`refuse_a_bad_worker`)
     instead of attaching to whatever listens on this host."""
     settings.check((*settings.CELERY, *settings.QUEUE), env)
     soft = settings.read("MNISTQ_TASK_SOFT_LIMIT", env)
@@ -52,6 +61,7 @@ def celery_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "task_acks_late": True,
         "task_reject_on_worker_lost": True,
         "worker_prefetch_multiplier": 1,
+        "worker_concurrency": settings.read("MNISTQ_WORKER_CONCURRENCY", env),  # default: one per core
         "worker_cancel_long_running_tasks_on_connection_loss": True,
         "task_soft_time_limit": soft,
         "task_time_limit": hard,
@@ -68,6 +78,19 @@ def create_app(env: Mapping[str, str]) -> Celery:
     celery_app = Celery(APP_NAME, include=list(TASK_MODULES))
     celery_app.conf.update(celery_settings(env))
     return celery_app
+
+
+@celeryd_init.connect
+def refuse_a_bad_worker(**_: Any) -> None:
+    """Before a worker of this app connects to anything: exit 2 with one line if a setting it or its tasks
+    use is invalid, or no broker is set. Otherwise it would start "ready" and then fail every task it took.
+
+    Celery logs and swallows an Exception raised by a signal handler, so this exits instead."""
+    try:
+        check_worker_environment(os.environ)
+    except UserError as exc:
+        print(f"mnistq: error: {one_line(mask_text(str(exc)))}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
 
 
 def _queue(name: str) -> Queue:

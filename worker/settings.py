@@ -1,4 +1,5 @@
-"""Worker settings from the environment: the lease policy, heartbeats, checkpoints, BLAS threads."""
+"""Worker settings from the environment: the lease policy, heartbeats, checkpoints, and what a worker checks
+before it starts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core import settings
+from core.errors import SettingError
 from db.policy import LeasePolicy
+
+# Every setting a Celery worker or its tasks read: checked at start, before anything is connected.
+WORKER_SETTINGS = (*settings.STORE, *settings.QUEUE, *settings.TRAINING, *settings.CELERY)
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,23 @@ class WorkerSettings:
         )
 
 
-def blas_threads(concurrency: int, cores: int | None = None) -> int:
-    """BLAS threads per worker process: the cores shared out, never more threads than cores."""
-    cores = cores or os.cpu_count() or 1
-    return max(1, cores // max(1, concurrency))
+def check_worker_environment(env: Mapping[str, str] | None = None) -> None:
+    """Refuse a worker set-up that could only drop or fail the runs it receives: any bad setting in
+    WORKER_SETTINGS (a CELERY_BROKER_URL that disagrees included), or no broker at all. A worker without
+    MNISTQ_BROKER_URL would otherwise attach to whatever Celery finds on this host. Raises SettingError."""
+    env = os.environ if env is None else env
+    settings.check(WORKER_SETTINGS, env)
+    if settings.read("MNISTQ_BROKER_URL", env) is None:
+        raise SettingError(
+            "MNISTQ_BROKER_URL", None, f"{settings.BY_NAME['MNISTQ_BROKER_URL'].expected}: a worker takes runs "
+            "from the queue (without a broker, `mnistq submit` trains on its own machine)",
+            problem="MNISTQ_BROKER_URL is not set",
+        )
+
+
+def worker_concurrency(requested: int | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Pool processes of one worker: `requested` (--concurrency), else $MNISTQ_WORKER_CONCURRENCY, else one per
+    core. Each process trains one run at a time with $MNISTQ_BLAS_THREADS BLAS threads (default 1): a worker
+    alone keeps every core busy, and workers that share a host (which cannot see each other) time-share the
+    cores instead of making idle BLAS threads spin against each other."""
+    return requested if requested is not None else settings.read("MNISTQ_WORKER_CONCURRENCY", env)

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from bench.__main__ import BENCHMARKS
+from bench.scaling import CORES, Layout
 from bench.sweep import g24_configs_and_data
 from bench.train_throughput import SHAPES, Shape, gemm_floor
 from model.config import TrainConfig
@@ -44,3 +45,12 @@ def test_the_gemm_floor_performs_the_steps_products() -> None:
     epoch = gemm_floor(Shape("tiny", (16, 8), 32), data)
     with np.errstate(all="raise"):  # finite values throughout
         epoch()
+
+
+def test_the_scaling_layouts_count_the_processes_a_host_runs() -> None:
+    """N x T forces one process of T threads per worker; "default" workers take a process per core each."""
+    forced, defaults = Layout(2, 1), Layout(2, None)
+    assert (forced.label, forced.processes, forced.cores) == ("2 x 1", 2, min(2, CORES))
+    assert (defaults.label, defaults.pool, defaults.processes) == ("2 x default", CORES, 2 * CORES)
+    assert defaults.cores == CORES  # oversubscribed by design: judged against the cores the host has
+    assert Layout(1, 2).cores == min(2, CORES)

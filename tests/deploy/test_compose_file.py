@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from core import settings
+
 from .compose import COMPOSE_FILE, ENV_EXAMPLE, ROOT, compose_services, read_env_file
 
 MNISTQ_SERVICES = ("migrate", "worker", "scheduler", "flower")
@@ -42,12 +44,27 @@ def test_mnistq_services_share_one_image_and_differ_in_command(services: dict[st
     assert services["flower"]["command"] == ["celery", "-A", "worker.celery_app", "flower", "--port=5555"]
 
 
+def test_every_password_of_the_example_is_letters_and_digits(services: dict[str, dict]) -> None:
+    """The example says passwords go into URLs and must be letters and digits: its own placeholders too."""
+    env = read_env_file(ENV_EXAMPLE)
+    _, _, flower_password = env["FLOWER_BASIC_AUTH"].partition(":")
+    for password in (env["POSTGRES_PASSWORD"], env["REDIS_PASSWORD"], flower_password):
+        assert password.isascii() and password.isalnum(), password
+
+
 def test_worker_scales_and_takes_its_sizes_from_the_environment(services: dict[str, dict]) -> None:
     worker = services["worker"]
     assert not {"container_name", "hostname", "ports"} & worker.keys()  # N copies must not collide
     env = read_env_file(ENV_EXAMPLE) | {"MNISTQ_WORKER_CONCURRENCY": "3", "MNISTQ_BLAS_THREADS": "2"}
     sized = compose_services(env)["worker"]["environment"]
     assert (sized["MNISTQ_WORKER_CONCURRENCY"], sized["MNISTQ_BLAS_THREADS"]) == ("3", "2")
+
+
+def test_worker_sizing_defaults_are_one_process_of_one_blas_thread_per_container(services: dict[str, dict]) -> None:
+    """Containers scale with `--scale worker=N`, one per core; a container's thread default is mnistq's own."""
+    sized = services["worker"]["environment"]
+    assert sized["MNISTQ_WORKER_CONCURRENCY"] == "1"
+    assert sized["MNISTQ_BLAS_THREADS"] == str(settings.read("MNISTQ_BLAS_THREADS", {})) == "1"
 
 
 def test_start_order_waits_for_healthy_stores_and_the_migration(services: dict[str, dict]) -> None:

@@ -54,12 +54,14 @@ def spec_file(tmp_path: Path, name: str, grid: str, *, epochs: int, hidden: str 
 
 
 def start_celery(
-    name: str, env: dict[str, str], log: Path, *, module: str = "scheduler.cli", concurrency: int = 1
+    name: str, env: dict[str, str], log: Path, *, module: str = "scheduler.cli", concurrency: int | None = 1
 ) -> subprocess.Popen[bytes]:
     """A real Celery worker in its own process group: `python -m MODULE worker ...` (MODULE is `mnistq`'s
-    front door, or a test module that wraps it), logging to `log`."""
+    front door, or a test module that wraps it), logging to `log`. `concurrency=None` passes no `-c`: the
+    worker's own default."""
     handle = log.open("wb")
-    argv = [sys.executable, "-m", module, "worker", "-c", str(concurrency), "-n", f"{name}@%h", "-l", "INFO"]
+    processes = [] if concurrency is None else ["-c", str(concurrency)]
+    argv = [sys.executable, "-m", module, "worker", *processes, "-n", f"{name}@%h", "-l", "INFO"]
     return subprocess.Popen(
         argv, env={**os.environ, **env}, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
     )

@@ -28,8 +28,8 @@ EPOCHS = 14
 
 
 def _start_uninterrupted(spec: Path, url: str) -> subprocess.Popen[str]:
-    """The same config trained without interruption by `mnistq submit` in local mode (one process, the same
-    BLAS thread count as a one-process Celery worker), in the background while the fault plays out."""
+    """The same config trained without interruption by `mnistq submit` in local mode (one process, with every
+    core as BLAS threads), in the background while the fault plays out."""
     return subprocess.Popen(
         [sys.executable, "-m", "scheduler.cli", "submit", str(spec), "--workers", "1", "--json"],
         env={**os.environ, "MNISTQ_DATABASE_URL": url}, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -61,7 +61,8 @@ def test_killed_run_resumes_from_its_checkpoint_and_ends_bitwise_equal(
     reference = _start_uninterrupted(spec, reference_url)
     store = Store(fault_env["MNISTQ_DATABASE_URL"])
     log = tmp_path / "worker.log"
-    worker = start_celery("k9", fault_env, log)
+    # the worker's BLAS threads as local mode's one process has them: the same floating-point sums
+    worker = start_celery("k9", {**fault_env, "MNISTQ_BLAS_THREADS": str(os.cpu_count() or 1)}, log)
     with running(worker, reference):
         wait_ready(log)
         out = mnistq_json("submit", str(spec), "--json", env=fault_env)
