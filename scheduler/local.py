@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from core import settings
 from db import SweepCounts, session_scope
-from db.queries import claimable_runs, ever_held, get_run, release_runs, sweep_counts
+from db.queries import attempts_used, claimable_runs, get_run, release_runs, sweep_counts
 from scheduler.outcome import Target
 from scheduler.progress import watch
 
@@ -109,8 +109,9 @@ class _Pool:
             self.command += ["--run", str(target.run_id)]
         self.env = {**os.environ, "MNISTQ_DATABASE_URL": database_url, BLAS_THREADS_ENV: str(plan.blas_threads)}
         self.live: list[subprocess.Popen[bytes]] = []
-        self.barren = 0  # processes in a row that exited without ever holding a run
+        self.barren = 0  # processes in a row that exited while no run was claimed: failing before they can
         self.barren_limit = plan.workers + 2
+        self.attempts = self._attempts_used()
         self.told_limit = False
 
     def run(self) -> None:
@@ -142,6 +143,10 @@ class _Pool:
             self._replace(len(claimable))
         return bool(self.live)
 
+    def _attempts_used(self) -> int:
+        with session_scope(self.engine) as session:
+            return attempts_used(session, self.target.sweep_id, run_id=self.target.run_id)
+
     def _start(self) -> None:
         self.live.append(subprocess.Popen(self.command, env=self.env))
 
@@ -153,7 +158,10 @@ class _Pool:
         name = self._name(process)
         given = release_runs(session, workers=[name], max_attempts=self.max_attempts)
         held = sorted((*given.requeued_ids, *given.failed_ids, *given.cancelled_ids))
-        self.barren = 0 if held or ever_held(session, name) else self.barren + 1
+        # a claim counts an attempt; a sibling may have taken this process's run over before this call
+        attempts = attempts_used(session, self.target.sweep_id, run_id=self.target.run_id)
+        self.barren = 0 if held or attempts > self.attempts else self.barren + 1
+        self.attempts = attempts
         if self.barren == 0:
             self.told_limit = False
         how = _how_it_ended(process.returncode)
@@ -168,7 +176,7 @@ class _Pool:
                 fate = f"cancelled: a cancel was pending ({attempt})"
             self._say(f"local worker {process.pid} {how} while training run {run_id}; the run {fate}")
         if not held and process.returncode != 0:
-            self._say(f"local worker {process.pid} {how}, holding no run")
+            self._say(f"local worker {process.pid} {how}; no run was held in its name")
 
     def _replace(self, claimable: int) -> None:
         """Start processes for the claimable runs, up to the plan's number of processes alive."""

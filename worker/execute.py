@@ -140,7 +140,12 @@ def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -
             return current
         if current.status != RUNNING or current.worker is None or not holder_is_dead(current.worker):
             return None
-        release_runs(session, workers=[current.worker], max_attempts=settings.max_attempts)
+        given = release_runs(session, workers=[current.worker], max_attempts=settings.max_attempts)
+        if given.failed_ids or given.cancelled_ids:  # that was its last attempt, or a cancel was pending
+            outcome = "failed" if given.failed_ids else "cancelled"
+            log.warning("run %s: its holder %s died on attempt %s of %s; the run is %s", run_id, current.worker,
+                        current.attempts, settings.max_attempts, outcome)
+            return None
         log.warning("run %s: its holder %s died; taking it over", run_id, current.worker)
         return claim_run(
             session, run_id, worker=worker, lease_seconds=settings.lease_seconds, max_attempts=settings.max_attempts

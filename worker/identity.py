@@ -8,6 +8,7 @@ name); two namespaces under one name would take each other's live processes for 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from core import settings
 
@@ -25,9 +26,11 @@ def worker_name() -> str:
 
 
 def holder_is_dead(holder: str) -> bool:
-    """True only when `holder` ("host:pid") is a process of this host that no longer exists.
+    """True only when `holder` ("host:pid") is a process of this host that no longer runs: gone, or a zombie.
 
-    A holder on another host is never declared dead here: that is the lease's and the reaper's job.
+    A process killed together with its parent (a whole `submit` killed) stays a zombie until init reaps it,
+    seconds later on some machines; it answers signals but will never train again. A holder on another host is
+    never declared dead here: that is the lease's and the reaper's job.
     """
     host, _, pid = holder.rpartition(":")
     if host != host_name() or not pid.isdigit():
@@ -38,4 +41,15 @@ def holder_is_dead(holder: str) -> bool:
         return True
     except PermissionError:  # alive, owned by another user
         return False
-    return False
+    return _is_zombie(int(pid))
+
+
+def _is_zombie(pid: int) -> bool:
+    """Linux: the state field of /proc/PID/stat (after the parenthesised command name) is Z or X."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:  # on Linux it exited since the signal; without /proc there is nothing to read
+        return Path("/proc/self").exists()
+    except OSError:
+        return False
+    return stat[stat.rindex(")") + 2 :][:1] in ("Z", "X")

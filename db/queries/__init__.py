@@ -5,13 +5,20 @@ from db.queries.artifacts import delete_artifact, get_artifact, load_artifact, s
 from db.queries.counts import sweep_counts
 from db.queries.epochs import run_histories, run_history, truncate_history, upsert_epoch
 from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue_expired
-from db.queries.progress import claimable_runs, ever_held, release_runs, remaining_epochs, unclaimed_queued
+from db.queries.progress import (
+    attempts_used,
+    claimable_runs,
+    release_runs,
+    remaining_epochs,
+    unclaimed_queued,
+)
 from db.queries.rows import get_run, get_sweep
 from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs, run_engines
 from db.queries.submit import add_runs, config_columns, create_sweep, sweep_extensions
 from db.queries.sweeps import cancel_sweep, list_sweeps, resolve_sweep, retry_run, retry_sweep, sweep_run_ids
 
 __all__ = [
+    "attempts_used",
     "RANKING_METRICS",
     "add_runs",
     "cancel_sweep",
@@ -21,7 +28,6 @@ __all__ = [
     "count_runs",
     "create_sweep",
     "delete_artifact",
-    "ever_held",
     "fail_run",
     "finish_run",
     "get_artifact",

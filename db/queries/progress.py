@@ -70,10 +70,15 @@ def claimable_runs(
     return list(session.execute(statement.order_by(Run.id)).scalars())
 
 
-def ever_held(session: Session, worker: str) -> bool:
-    """Whether `worker` ("host:pid") claimed any run that no other worker has claimed since: a local worker
-    process that exits without having held one made no progress (it may be failing at start-up)."""
-    return session.execute(select(Run.id).where(Run.worker == worker).limit(1)).first() is not None
+def attempts_used(session: Session, sweep_id: int, *, run_id: int | None = None) -> int:
+    """Attempts used so far by `sweep_id`'s runs (only `run_id` when given): every claim adds one, so local
+    worker processes that keep exiting while it stays put are failing before they can claim anything."""
+    statement = (
+        select(func.coalesce(func.sum(Run.attempts), 0))
+        .join(SweepRun, SweepRun.run_id == Run.id)
+        .where(SweepRun.sweep_id == sweep_id, *_only(run_id))
+    )
+    return int(session.execute(statement).scalar_one())
 
 
 def _only(run_id: int | None) -> tuple[object, ...]:

@@ -82,12 +82,12 @@ def test_a_config_that_kills_its_local_worker_every_time_fails_and_submit_exits_
     assert (poison.status, poison.attempts) == ("failed", 3)
     assert poison.error == "worker process died while training on each of 3 attempts"
     assert [(r.status, r.attempts) for r in runs.values()] == [("completed", 1)] * 2
-    deaths = re.findall(rf"local worker \d+ was killed by SIGKILL while training run {poison.id}; the run (.*)", done.stderr)
-    assert deaths == [
-        "goes back to the queue (attempt 1 of 3 used)",
-        "goes back to the queue (attempt 2 of 3 used)",
-        "failed: that was attempt 3 of 3",
-    ], done.stderr
+    # each death is reported; the supervisor gives the run back, unless a sibling process took it over first
+    assert len(re.findall(r"local worker \d+ was killed by SIGKILL", done.stderr)) == 3, done.stderr
+    given_back = re.findall(rf"while training run {poison.id}; the run (goes back to the queue|failed)", done.stderr)
+    taken_over = re.findall(rf"run {poison.id}: its holder node-7:\d+ died(; taking it over| on attempt 3 of 3)", done.stderr)
+    assert len(given_back) + len(taken_over) == 3, done.stderr
+    assert "failed: that was attempt 3 of 3" in done.stderr or "died on attempt 3 of 3; the run is failed" in done.stderr
     assert done.stderr.strip().splitlines()[-1] == (
         "sweep 1 finished with failed runs: 1 failed, 2 completed of 3 runs; queue them again with `mnistq retry 1`"
     )
@@ -110,7 +110,7 @@ def test_local_workers_that_cannot_start_end_submit_with_4_and_the_resume_comman
     started = int(re.search(r"local workers: (\d+) processes in a row", gave_up[0]).group(1))
     assert 4 <= started <= 6  # 2 processes, replaced until 2 + 2 in a row never held a run (a few more may exit after)
     if exit_code != 0:  # a process that ends normally is not reported as dead
-        assert sum("holding no run" in line for line in lines) >= started
+        assert sum("no run was held in its name" in line for line in lines) >= started
     assert [(r.status, r.attempts) for r in Store(url).runs(1)] == [("queued", 0)] * 2  # untouched: resumable
 
 

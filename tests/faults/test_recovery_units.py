@@ -64,6 +64,17 @@ def test_worker_host_override_defines_this_host(monkeypatch: pytest.MonkeyPatch)
     assert not holder_is_dead(f"{socket.gethostname()}:{dead}")  # now another host's: only its lease can tell
 
 
+def test_a_zombie_holder_is_dead() -> None:
+    """A process killed with its parent stays a zombie until init reaps it: it holds a pid but never trains."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    wait_until(lambda: Path(f"/proc/{child.pid}/stat").read_text().split(")")[-1].split()[0] == "Z", 60, "a zombie")
+    try:
+        assert holder_is_dead(f"{socket.gethostname()}:{child.pid}")  # it exited; nobody has reaped it yet
+        assert not holder_is_dead(f"{socket.gethostname()}:{os.getpid()}")
+    finally:
+        child.wait()
+
+
 def _scripted(*outcomes: object) -> Callable[[], object]:
     """A write that raises or returns `outcomes` in turn, one per call."""
     calls = iter(outcomes)
