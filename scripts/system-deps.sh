@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# Debian packages the test suite uses: Chromium (the report renders offline in a headless browser), the real
-# Fashion-MNIST IDX files (loader and benchmark data), docker-compose (validates docker-compose.yml; no
-# Docker engine is needed), and sqlite3 and the PostgreSQL client tools (the README's backup commands).
+# Debian packages the test suite uses: redis-server and postgresql (the suite starts private servers from
+# their binaries, on free ports: nothing has to be running), Chromium (the report renders offline in a
+# headless browser), the real Fashion-MNIST IDX files (loader and benchmark data), docker-compose (validates
+# docker-compose.yml; no Docker engine is needed), and sqlite3 and the PostgreSQL client tools (the README's
+# backup commands).
 # Installs what is missing when it can (root + apt-get); otherwise says what to do.
 set -euo pipefail
-want=(chromium dataset-fashion-mnist docker-compose sqlite3 postgresql-client)
+want=(redis-server postgresql chromium dataset-fashion-mnist docker-compose sqlite3 postgresql-client)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,7 +1,10 @@
 """Shared fixtures: real PostgreSQL and Redis for the tests that need them.
 
-Outside CI a missing service skips those tests with the reason; under CI=true it fails them, so a green CI
-always means the integration tests really ran.
+By default the session starts its own servers from the installed binaries (tests/servers.py): on free ports,
+in temporary folders, gone when the session ends, never the machine's own 6379 and 5432. Set
+MNISTQ_TEST_PG_ADMIN_URL / MNISTQ_TEST_REDIS_URL to use external servers instead. A test that needs a service
+that is neither configured nor installed is skipped with the reason outside CI; under CI=true it fails, so a
+green CI always means the integration tests really ran.
 """
 
 from __future__ import annotations
@@ -9,45 +12,79 @@ from __future__ import annotations
 import itertools
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
-PG_ADMIN_URL = os.environ.get("MNISTQ_TEST_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_BASE_URL = os.environ.get("MNISTQ_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+from .servers import PrivateServer, ServerUnavailable, start_postgres, start_redis, sweep_stale_folders
+
+PG_ENV, REDIS_ENV = "MNISTQ_TEST_PG_ADMIN_URL", "MNISTQ_TEST_REDIS_URL"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 def service_unavailable(service: str, detail: str) -> None:
     """Fail under CI (the service is part of the contract there), skip elsewhere."""
-    message = f"{service} is not reachable ({detail})"
+    message = f"{service} is not available ({detail})"
     if IN_CI:
         pytest.fail(f"{message}; CI=true requires it", pytrace=False)
     pytest.skip(message)
 
 
-def _pg_admin_connect():
+def pytest_sessionstart(session: pytest.Session) -> None:
+    sweep_stale_folders()  # servers' folders of sessions that were killed before they could clean up
+
+
+def _server(service: str, env_name: str, start: Callable[[], tuple[PrivateServer, str]]) -> Iterator[str]:
+    """The URL of $`env_name` when set, else of a server this session starts (and stops at its end)."""
+    external = os.environ.get(env_name, "").strip()
+    if external:
+        yield external
+        return
+    try:
+        server, url = start()
+    except ServerUnavailable as exc:
+        service_unavailable(service, f"{exc}; or set {env_name}")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """An admin URL of a PostgreSQL server that lets the tests create databases: the session's own, or
+    $MNISTQ_TEST_PG_ADMIN_URL."""
+    yield from _server("PostgreSQL", PG_ENV, start_postgres)
+
+
+@pytest.fixture(scope="session")
+def redis_base_url() -> Iterator[str]:
+    """A Redis server's URL without a db number: the session's own, or $MNISTQ_TEST_REDIS_URL."""
+    for url in _server("Redis", REDIS_ENV, start_redis):
+        yield url.rstrip("/")
+
+
+def _pg_admin_connect(admin_url: str):
     import psycopg
 
-    dsn = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://")
-    return psycopg.connect(dsn, autocommit=True, connect_timeout=3)
+    return psycopg.connect(admin_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True, connect_timeout=3)
 
 
 @pytest.fixture
-def pg_url() -> Iterator[str]:
+def pg_url(pg_admin_url: str) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for this test alone, dropped afterwards."""
     try:
-        admin = _pg_admin_connect()
+        admin = _pg_admin_connect(pg_admin_url)
     except Exception as exc:  # psycopg.OperationalError and friends
-        service_unavailable("PostgreSQL", f"{PG_ADMIN_URL}: {exc.__class__.__name__}")
+        service_unavailable("PostgreSQL", f"{pg_admin_url}: {exc.__class__.__name__}")
     name = f"mnistq_test_{uuid.uuid4().hex[:12]}"
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    base = pg_admin_url.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
     finally:
-        with _pg_admin_connect() as admin:
+        with _pg_admin_connect(pg_admin_url) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
@@ -69,17 +106,18 @@ _redis_db_counter = itertools.count()
 
 
 @pytest.fixture
-def redis_url() -> Iterator[str]:
-    """A Redis database number (8-15, never the default 0) for this test, flushed before and after."""
+def redis_url(redis_base_url: str) -> Iterator[str]:
+    """A Redis database number for this test (8-15 on an external server, never its default 0), flushed before
+    and after."""
     import redis
 
-    db = 8 + next(_redis_db_counter) % 8
-    url = f"{REDIS_BASE_URL}/{db}"
+    first, count = (8, 8) if os.environ.get(REDIS_ENV, "").strip() else (1, 15)
+    url = f"{redis_base_url}/{first + next(_redis_db_counter) % count}"
     client = redis.Redis.from_url(url, socket_connect_timeout=3)
     try:
         client.flushdb()
     except Exception as exc:
-        service_unavailable("Redis", f"{REDIS_BASE_URL}: {exc.__class__.__name__}")
+        service_unavailable("Redis", f"{redis_base_url}: {exc.__class__.__name__}")
     try:
         yield url
     finally:
