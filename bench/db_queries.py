@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.db_queries [--runs 10000] [--epochs 50] [--repeat 30] [--backend both]
 
 For each backend, in a scratch database (a temporary SQLite file; a PostgreSQL database created and dropped,
-admin URL from $MNISTQ_BENCH_PG_ADMIN_URL, default postgresql+psycopg://postgres@127.0.0.1:5432/postgres):
+admin URL from $MNISTQ_BENCH_PG_ADMIN_URL, else a private server this process starts; see bench/services.py):
 
 - bulk creation: `create_sweep` of 10,000 new runs in one transaction, commit included (target <= 2 s; three
   times, each in a fresh database, median shown);
@@ -40,6 +40,7 @@ from typing import Any
 from sqlalchemy import bindparam, create_engine, text, update
 from sqlalchemy.engine import make_url
 
+from bench import services
 from db import NewRun, dispose_engines, open_store, session_scope
 from db.models import EpochMetric, Run
 from db.queries import (
@@ -54,9 +55,6 @@ from db.queries import (
 )
 from db.queries.bulk import insert_rows
 
-PG_ADMIN_URL = os.environ.get(
-    "MNISTQ_BENCH_PG_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 FILTER = "val_acc > 0.95 and (learning_rate < 0.1 or depth >= 3) and engine = 'numpy'"
 HIDDEN = [[256], [256, 128], [256, 128, 64], [256, 128, 64, 32], [256, 128, 64, 32, 16]]
 TARGETS = {"create": 2000.0, "leaderboard": 50.0, "filter": 50.0, "epoch write": 5.0}
@@ -104,12 +102,13 @@ def scratch_database(backend: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="mnistq-bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'bench.db'}"
         return
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    admin_url = services.pg_admin_url()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     name = f"mnistq_bench_{uuid.uuid4().hex[:12]}"
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         dispose_engines()
         with admin.connect() as connection:

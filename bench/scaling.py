@@ -1,10 +1,11 @@
 """Horizontal scaling of the real queue: runs per minute with N worker processes of T BLAS threads each.
 
     .venv/bin/python -m bench.scaling [--workers 2 | --workers 1,2,4] [--runs N] [--epochs 40]
-        [--redis-url redis://127.0.0.1:6379/7] [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+        [--redis-url redis://HOST:6379/7] [--pg-admin-url postgresql://postgres@HOST:5432/postgres]
 
 Each configuration gets a scratch PostgreSQL database (dropped afterwards) and a flushed Redis database (the
-`--redis-url` one is emptied, so do not point it at a queue in use). `mnistq db upgrade` runs, the workers
+`--redis-url` one is emptied, so do not point it at a queue in use); without the options, on servers this
+process starts itself (bench/services.py). `mnistq db upgrade` runs, the workers
 start, and once all of them are ready the fixed grid is submitted. The clock runs from `mnistq submit` until
 the last run is stored as completed, so queueing, claiming, per-epoch writes and checkpoints all count.
 
@@ -44,6 +45,7 @@ from pathlib import Path
 import psycopg
 import redis
 
+from bench import services
 from db import open_store, session_scope
 from db.queries import get_run, sweep_counts, sweep_run_ids
 
@@ -274,10 +276,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=None, help="runs in the grid (default max(12, 6 x workers))")
     parser.add_argument("--epochs", type=int, default=40, help="epochs per run (about 0.1 s each per core)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per configuration")
-    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/7", help="a Redis db to use (flushed)")
-    parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="PostgreSQL URL of a user allowed to create databases")
+    parser.add_argument("--redis-url", default=None,
+                        help="a Redis db to use (flushed); default $MNISTQ_BENCH_REDIS_URL, else a private server")
+    parser.add_argument("--pg-admin-url", default=None, help="PostgreSQL URL of a user allowed to create databases; "
+                        "default $MNISTQ_BENCH_PG_ADMIN_URL, else a private server")
     args = parser.parse_args(argv)
+    args.redis_url = args.redis_url or services.redis_url()
+    args.pg_admin_url = args.pg_admin_url or services.pg_admin_url()
     widest = max(args.workers)
     args.runs = args.runs or max(12, 6 * widest)
     layouts = [Layout(n, 1) for n in args.workers]

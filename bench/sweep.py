@@ -32,12 +32,11 @@ from pathlib import Path
 import psycopg
 import redis
 
+from bench import services
 from model.config import TrainConfig
 from model.data.types import PreparedData
 
 ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get("MNISTQ_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS = os.environ.get("MNISTQ_BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 
 G24 = """
 name = "G24"
@@ -74,16 +73,18 @@ class Scratch:
 
     def __enter__(self) -> Scratch:
         self.name = f"mnistq_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        self.admin = services.pg_admin_url().replace("postgresql+psycopg://", "postgresql://", 1)
+        self.redis = services.redis_url()
+        with psycopg.connect(self.admin, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{self.name}"')
-        base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-        self.env = {**os.environ, "MNISTQ_DATABASE_URL": f"{base}/{self.name}", "MNISTQ_BROKER_URL": REDIS}
-        redis.Redis.from_url(REDIS).flushdb()
+        base = services.pg_admin_url().rsplit("/", 1)[0]
+        self.env = {**os.environ, "MNISTQ_DATABASE_URL": f"{base}/{self.name}", "MNISTQ_BROKER_URL": self.redis}
+        redis.Redis.from_url(self.redis).flushdb()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        redis.Redis.from_url(REDIS).flushdb()
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        redis.Redis.from_url(self.redis).flushdb()
+        with psycopg.connect(self.admin, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
@@ -242,10 +243,10 @@ def submit_10k() -> tuple[float, float]:
             spec = load_spec(spec_path)
             with session_scope(engine) as session:
                 submitted = store_sweep(session, spec)
-            sent = enqueue(make_sender(REDIS), submitted.to_train)
+            sent = enqueue(make_sender(scratch.redis), submitted.to_train)
             in_process = time.perf_counter() - start
             engine.dispose()
-            assert sent == 10_000 == redis.Redis.from_url(REDIS).llen("numpy")
+            assert sent == 10_000 == redis.Redis.from_url(scratch.redis).llen("numpy")
         with Scratch() as scratch:
             mnistq("db", "upgrade", env=scratch.env)
             start = time.perf_counter()
