@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -54,9 +55,12 @@ def test_twelve_runs_complete_exactly_once(queue_env: dict[str, str], two_worker
 
 
 def test_cancel_mid_sweep(queue_env: dict[str, str], two_workers: list[Path], tmp_path: Path) -> None:
+    """Queued runs are cancelled at once, running ones stop at their next epoch with their history kept. Runs are
+    hundreds of epochs long, so the cancel lands mid-run however fast the machine is; a run that still ends
+    before the cancel reaches it is allowed for, never assumed away."""
     spec = tmp_path / "slow.toml"
     spec.write_text(
-        'name = "slow"\n[fixed]\ndataset = "mnist-5k"\nepochs = 60\nhidden = [64]\n'
+        'name = "slow"\n[fixed]\ndataset = "mnist-5k"\nepochs = 400\nhidden = [64]\n'
         '[grid]\nseed = [0, 1, 2, 3, 4, 5]\n'
     )
     out = mnistq_json("submit", str(spec), "--json", env=queue_env)
@@ -71,20 +75,26 @@ def test_cancel_mid_sweep(queue_env: dict[str, str], two_workers: list[Path], tm
     wait_until(two_running_with_epochs, 90, "two runs to be training")
     done = mnistq("cancel", str(sweep_id), env=queue_env)
     assert done.returncode == 0, done.stderr
-    assert "4 queued runs cancelled, 2 running runs will stop at their next epoch" in done.stdout
+    said = re.fullmatch(
+        rf"sweep {sweep_id}: (\d+) queued runs cancelled, (\d+) running runs will stop at their next epoch\n", done.stdout
+    )
+    assert said, done.stdout
+    queued, asked = int(said.group(1)), int(said.group(2))
+    assert queued >= 2 and asked >= 1 and queued + asked <= 6
 
     def settled() -> bool:
         with session_scope(engine) as session:
             counts = sweep_counts(session, sweep_id)
         return counts.running == 0 and counts.queued == 0
 
-    wait_until(settled, 60, "the running runs to stop")
+    wait_until(settled, 300, "the running runs to stop")
     with session_scope(engine) as session:
         runs = [get_run(session, r) for r in sweep_run_ids(session, sweep_id)]
-        assert all(r.status == "cancelled" for r in runs), [(r.id, r.status) for r in runs]
-        trained = [r for r in runs if r.attempts == 1]
-        assert len(trained) == 2
-        for run in trained:  # stopped at an epoch boundary, partial history kept
+        assert {r.status for r in runs} <= {"cancelled", "completed"}, [(r.id, r.status) for r in runs]
+        assert sum(r.attempts == 0 for r in runs) == queued  # cancelled before they started
+        stopped = [r for r in runs if r.status == "cancelled" and r.attempts == 1]
+        assert 1 <= len(stopped) <= asked
+        for run in stopped:  # stopped at an epoch boundary, partial history kept
             epochs = [h.epoch for h in run_history(session, run.id)]
-            assert 1 <= len(epochs) < 60 and epochs == list(range(1, len(epochs) + 1))
+            assert 1 <= len(epochs) < 400 and epochs == list(range(1, len(epochs) + 1))
         assert all(run_history(session, r.id) == [] for r in runs if r.attempts == 0)

@@ -28,7 +28,22 @@ def _session(out: Path, wait: str = "") -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MNISTQ_TEST_", "PYTEST_"))}
     env.update(PROBE_OUT=str(out), PROBE_WAIT=wait)
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(PROBE)]
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    # Ctrl-C must reach it as it would a user's session, even when this suite runs in the background of a
+    # shell, whose children start with SIGINT ignored
+    return subprocess.Popen(
+        argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+
+
+def _finish(session: subprocess.Popen[bytes]) -> str:
+    """The session's output once it has exited; killed if it has not within SESSION_TIMEOUT_S."""
+    try:
+        return session.communicate(timeout=SESSION_TIMEOUT_S)[0].decode()
+    except subprocess.TimeoutExpired:
+        session.kill()
+        session.communicate()
+        raise
 
 
 def _record(out: Path) -> dict:
@@ -55,7 +70,7 @@ def _gone(record: dict) -> Callable[[], bool]:
 def test_a_session_starts_private_servers_and_leaves_nothing_behind(tmp_path: Path) -> None:
     out = tmp_path / "record.json"
     session = _session(out)
-    output = session.communicate(timeout=SESSION_TIMEOUT_S)[0].decode()
+    output = _finish(session)
     assert session.returncode == 0, output
     record = json.loads(out.read_text())
     assert {record["pg_port"], record["redis_port"]}.isdisjoint({5432, 6379})
@@ -73,7 +88,7 @@ def test_two_sessions_side_by_side_get_their_own_servers(tmp_path: Path) -> None
         assert len(ports) == 4  # each CREATE DATABASE probe_db succeeded: no server is shared
     finally:
         release.write_text("")
-        outputs = [s.communicate(timeout=SESSION_TIMEOUT_S)[0].decode() for s in sessions]
+        outputs = [_finish(s) for s in sessions]
     assert [s.returncode for s in sessions] == [0, 0], outputs
     for record in records:
         assert _gone(record)()
@@ -87,7 +102,7 @@ def test_an_interrupted_or_killed_session_leaves_no_server(tmp_path: Path, how: 
         record = _record(out)
     finally:
         session.send_signal(how)
-        session.communicate(timeout=SESSION_TIMEOUT_S)
+        _finish(session)
     wait_until(_gone(record), 60, "the servers of the stopped session to exit")
     if how == signal.SIGINT:  # Ctrl-C: the session cleans up itself
         assert not any(Path(f).exists() for f in record["folders"])
