@@ -1,0 +1,393 @@
+"""Adaptive sweeps: ASHA and median stopping through the real queue, against the full grid and scikit-learn's
+HalvingGridSearchCV, in the same run.
+
+    .venv/bin/python -m bench.halving [--quick] [--epochs 27] [--workers 2] [--strategies grid,asha,median,sklearn]
+
+The grid (54 configs): learning_rate {0.001, 0.01, 0.1} (hopeless, middling, good for plain SGD) x hidden
+{[128], [256, 128], [512, 256]} x batch_size {16, 32, 64} x l2 {0, 1e-4}, optimizer sgd, `--epochs` epochs
+(27 = 3^3: ASHA's rungs at 1, 3, 9 and 27 epochs with eta 3), seed 0, on mnist-5k (3,600 train / 400 val /
+1,000 test). `--quick`: 6 small configs x 3 epochs, for the tests.
+
+Each mnistq strategy gets a fresh scratch PostgreSQL database and a flushed Redis database (so no run is reused
+from another strategy's sweep), `mnistq db upgrade`, then `--workers` separate `mnistq worker --concurrency 1`
+processes of 1 BLAS thread each (bench/scaling.py's "N x 1" layout: never more BLAS threads than cores on two
+workers and two cores); once they are ready the spec is submitted: no [search] table for "grid", `[search]
+strategy = "asha" | "median", metric = "val_loss", min_epochs = 1, eta = 3` for the others. From the store,
+per strategy: wall = submit to the last run's finished_at; epochs trained = epoch_metrics rows; the best
+validation accuracy and the test accuracy of that run; utilisation = sum of task times (claimed_at, else
+started_at, to finished_at) / (workers x span from the first claim to the last finish).
+
+The anchor (bench/halving_anchor.py): HalvingGridSearchCV over the same 54 configs, max_iter from 1 to `--epochs`
+by factor 3, on the same train/val split, n_jobs = `--workers`, timed around `fit`; its best config is retrained
+once at `--epochs` iterations outside the timing to score it on the test split.
+
+Exit 0 when everything ran (a missed target is a figure, not a failure); non-zero when a sweep did not end,
+a run failed, or a worker died.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import tomllib
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import services
+from bench.halving_anchor import AnchorResult, run_anchor
+from bench.scaling import CORES, Layout, empty_redis, mnistq, scratch_database, workers
+from db import open_store, session_scope
+from db.queries import list_runs, run_histories
+from db.records import RunRecord
+from model.config import TrainConfig
+
+STRATEGIES = ("grid", "asha", "median")
+ANCHOR = "sklearn"
+SEARCH = {"metric": "val_loss", "min_epochs": 1, "eta": 3}
+UNFINISHED = ("queued", "running")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The swept axes; every other key is mnistq's default (numpy engine, relu, seed 0, val 0.1, test 0.2)."""
+
+    learning_rate: tuple[float, ...]
+    hidden: tuple[tuple[int, ...], ...]
+    batch_size: tuple[int, ...]
+    l2: tuple[float, ...]
+    epochs: int
+
+    @property
+    def size(self) -> int:
+        return len(self.learning_rate) * len(self.hidden) * len(self.batch_size) * len(self.l2)
+
+    def spec(self, strategy: str) -> str:
+        """The grid spec mnistq submits for `strategy` ("grid": no [search] table, as today's specs)."""
+        lines = [
+            f'name = "halving-{strategy}"',
+            "[fixed]",
+            'engine = "numpy"',
+            'dataset = "mnist-5k"',
+            'optimizer = "sgd"',
+            f"epochs = {self.epochs}",
+            "seed = 0",
+            "[grid]",
+            f"learning_rate = {json.dumps(list(self.learning_rate))}",
+            f"hidden = {json.dumps([list(h) for h in self.hidden])}",
+            f"batch_size = {json.dumps(list(self.batch_size))}",
+            f"l2 = {json.dumps(list(self.l2))}",
+        ]
+        if strategy != "grid":
+            lines += ["[search]", f'strategy = "{strategy}"', f'metric = "{SEARCH["metric"]}"',
+                      f"min_epochs = {SEARCH['min_epochs']}", f"eta = {SEARCH['eta']}"]
+        return "\n".join(lines) + "\n"
+
+    def configs(self) -> list[TrainConfig]:
+        """The configs mnistq expands the grid spec into (the anchor searches exactly these)."""
+        from scheduler.spec import expand
+
+        return list(expand(tomllib.loads(self.spec("grid")), "halving-grid"))
+
+
+FULL = Grid((0.001, 0.01, 0.1), ((128,), (256, 128), (512, 256)), (16, 32, 64), (0.0, 1e-4), epochs=27)
+QUICK = Grid((0.001, 0.01, 0.1), ((16,),), (64,), (0.0, 1e-4), epochs=3)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One run as its sweep left it. Times are the store's UTC timestamps; accuracies in [0, 1]."""
+
+    status: str
+    worker: str | None
+    claimed_at: datetime
+    finished_at: datetime
+    train_seconds: float  # the training loop's own time; 0 when not recorded
+    val_acc: float | None
+    test_acc: float | None
+
+    @property
+    def seconds(self) -> float:
+        """Task time: from the claim (the worker took it) to the stored end."""
+        return (self.finished_at - self.claimed_at).total_seconds()
+
+    @classmethod
+    def from_record(cls, run: RunRecord) -> Task:
+        start = run.claimed_at or run.started_at
+        assert start is not None and run.finished_at is not None, f"run {run.id} ({run.status}) never ran"
+        return cls(run.status, run.worker, start, run.finished_at, run.train_seconds or 0.0, run.val_acc, run.test_acc)
+
+
+def span(tasks: Sequence[Task]) -> float:
+    """Seconds from the first claim to the last finish."""
+    return (max(t.finished_at for t in tasks) - min(t.claimed_at for t in tasks)).total_seconds()
+
+
+def utilisation(tasks: Sequence[Task], workers: int) -> float:
+    """Sum of task times / (workers x span): the share of the workers' time that held a run."""
+    return sum(t.seconds for t in tasks) / (workers * span(tasks))
+
+
+def tail(tasks: Sequence[Task]) -> float:
+    """Seconds at the end when some worker already had nothing left: last finish - the earliest of the
+    workers' own last finishes (0 with one worker)."""
+    last: dict[str | None, datetime] = {}
+    for t in tasks:
+        last[t.worker] = max(last.get(t.worker, t.finished_at), t.finished_at)
+    return (max(last.values()) - min(last.values())).total_seconds()
+
+
+def best_run(tasks: Iterable[Task]) -> Task | None:
+    """The run of highest validation accuracy (ties: the first)."""
+    scored = [t for t in tasks if t.val_acc is not None]
+    return max(scored, key=lambda t: t.val_acc or 0.0) if scored else None
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """One mnistq strategy's sweep, from the store. Units: seconds, epochs."""
+
+    strategy: str
+    wall: float  # submit to the last finished_at
+    epochs: int  # epoch_metrics rows: epochs trained
+    tasks: tuple[Task, ...]
+    workers: int
+    first_claim: float  # submit to the first claim
+    load_before: float  # 1-minute load average at submit
+    statuses: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def utilisation(self) -> float:
+        return utilisation(self.tasks, self.workers)
+
+    @property
+    def best(self) -> Task | None:
+        return best_run(self.tasks)
+
+
+def wait_for_sweep(database_url: str, timeout: float) -> None:
+    """Poll the store until no run of the (only) sweep is queued or running; stop on a failed run or timeout."""
+    engine, deadline = open_store(database_url, create=True), time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            with session_scope(engine) as session:
+                runs = list_runs(session)
+            if runs and not any(r.status in UNFINISHED for r in runs):
+                failed = [f"run {r.id}: {r.error}" for r in runs if r.status == "failed"]
+                if failed:
+                    sys.exit(f"{len(failed)} run(s) failed: {'; '.join(failed[:3])}")
+                return
+            time.sleep(0.2)
+        sys.exit(f"the sweep did not end within {timeout:.0f} s")
+    finally:
+        engine.dispose()
+
+
+def read_sweep(database_url: str) -> tuple[list[RunRecord], int]:
+    """Every run of the scratch store, and the epochs they trained (epoch_metrics rows)."""
+    engine = open_store(database_url, create=True)
+    try:
+        with session_scope(engine) as session:
+            runs = list_runs(session)
+            epochs = sum(len(curve) for curve in run_histories(session, [r.id for r in runs]).values())
+    finally:
+        engine.dispose()
+    return runs, epochs
+
+
+def measure(strategy: str, grid: Grid, args: argparse.Namespace, scratch: Path) -> SweepResult:
+    """One strategy's sweep in a fresh database and Redis db, on freshly started workers."""
+    spec = scratch / f"{strategy}.toml"
+    spec.write_text(grid.spec(strategy))
+    with ExitStack() as stack:
+        database_url = stack.enter_context(scratch_database(args.pg_admin_url))
+        broker_url = stack.enter_context(empty_redis(args.redis_url))
+        env = {**os.environ, "MNISTQ_DATABASE_URL": database_url, "MNISTQ_BROKER_URL": broker_url}
+        mnistq("db", "upgrade", env=env)
+        logs = scratch / strategy
+        logs.mkdir()
+        stack.enter_context(workers(Layout(args.workers, 1), env, logs))
+        load_before = os.getloadavg()[0]
+        submitted = datetime.now(UTC)
+        mnistq("submit", str(spec), "--json", env=env)
+        wait_for_sweep(database_url, args.timeout)
+        runs, epochs = read_sweep(database_url)
+    tasks = tuple(Task.from_record(r) for r in runs)
+    statuses: dict[str, int] = {}
+    for r in runs:
+        statuses[r.status] = statuses.get(r.status, 0) + 1
+    return SweepResult(
+        strategy=strategy,
+        wall=(max(t.finished_at for t in tasks) - submitted).total_seconds(),
+        epochs=epochs,
+        tasks=tasks,
+        workers=args.workers,
+        first_claim=(min(t.claimed_at for t in tasks) - submitted).total_seconds(),
+        load_before=load_before,
+        statuses=dict(sorted(statuses.items())),
+    )
+
+
+def machine() -> str:
+    """Cores and CPU model, as /proc/cpuinfo names it."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{CORES} cores, {model}"
+
+
+def percent(part: float, whole: float) -> str:
+    return f"{100 * part / whole:.0f} %" if whole else "-"
+
+
+def points(acc: float | None) -> str:
+    return "-" if acc is None else f"{100 * acc:.2f}"
+
+
+def print_table(rows: Sequence[SweepResult], anchor: AnchorResult | None, workers: int) -> None:
+    grid = next((r for r in rows if r.strategy == "grid"), None)
+    print(f"\n{'strategy':<10}{'wall s':>8}{'epochs':>8}{'% grid ep':>10}{'% grid wall':>12}{'best val':>9}"
+          f"{'test':>7}{'util':>6}   runs")
+    for r in rows:
+        best = r.best
+        print(f"{r.strategy:<10}{r.wall:>8.1f}{r.epochs:>8}{percent(r.epochs, grid.epochs) if grid else '-':>10}"
+              f"{percent(r.wall, grid.wall) if grid else '-':>12}{points(best and best.val_acc):>9}"
+              f"{points(best and best.test_acc):>7}{r.utilisation:>6.0%}   "
+              f"{', '.join(f'{n} {s}' for s, n in r.statuses.items())}")
+    if anchor is not None:
+        print(f"{'Halving':<10}{anchor.wall:>8.1f}{anchor.epochs:>8}"
+              f"{percent(anchor.epochs, grid.epochs) if grid else '-':>10}"
+              f"{percent(anchor.wall, grid.wall) if grid else '-':>12}{points(anchor.best_val):>9}"
+              f"{points(anchor.best_test):>7}{'-':>6}   {anchor.fits} fits, {anchor.failed} diverged")
+        print(f"(Halving: HalvingGridSearchCV, n_jobs {workers}; its best config "
+              f"{anchor.best_params} retrained at max_iter {anchor.max_iter} untimed for the test column)")
+    print("(best val: highest validation accuracy of any run; test: that run's test accuracy; util: task time /"
+          " (workers x first claim..last finish))")
+
+
+def where_time_goes(rows: Sequence[SweepResult]) -> None:
+    """Per strategy: worker time split into training, per-task overhead and idle (the tail included)."""
+    print("\nwhere the time goes (seconds of worker time, all workers together):")
+    for r in rows:
+        held = sum(t.seconds for t in r.tasks)
+        trained = sum(t.train_seconds for t in r.tasks)
+        total = r.workers * span(r.tasks)
+        print(f"  {r.strategy:<7} span {span(r.tasks):6.1f} x {r.workers} = {total:7.1f}: training {trained:7.1f}, "
+              f"per-task overhead {held - trained:6.1f} ({(held - trained) / len(r.tasks) * 1000:.0f} ms x "
+              f"{len(r.tasks)} runs), idle {total - held:6.1f} (tail {tail(r.tasks):.1f} with a worker done); "
+              f"submit to first claim {r.first_claim:.1f}")
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def targets(rows: Sequence[SweepResult], anchor: AnchorResult | None) -> list[str]:
+    """The target checks, one line each, PASS/MISS with the ratio."""
+    by = {r.strategy: r for r in rows}
+    grid, asha = by.get("grid"), by.get("asha")
+    lines = []
+
+    def test_acc(row: SweepResult) -> float:
+        best = row.best
+        return (best.test_acc or 0.0) if best else 0.0
+
+    if grid and asha:
+        diff = 100 * (test_acc(asha) - test_acc(grid))
+        lines.append(f"ASHA best-val run's test accuracy {points(test_acc(asha))} vs grid {points(test_acc(grid))}: "
+                     f"{diff:+.2f} points (target >= -0.5): {verdict(diff >= -0.5)}")
+        share = asha.epochs / grid.epochs
+        lines.append(f"ASHA epochs {asha.epochs} / grid {grid.epochs} = {share:.1%} (target <= 25 %): "
+                     f"{verdict(share <= 0.25)}")
+        share = asha.wall / grid.wall
+        lines.append(f"ASHA wall {asha.wall:.1f} s / grid {grid.wall:.1f} s = {share:.1%} (target <= 30 %): "
+                     f"{verdict(share <= 0.30)}")
+    for r in rows:
+        lines.append(f"{r.strategy} worker utilisation {r.utilisation:.1%} (target >= 90 %): "
+                     f"{verdict(r.utilisation >= 0.90)}")
+    if asha and anchor:
+        speedup = anchor.wall / asha.wall
+        stretch = " (stretch 2x: PASS)" if speedup >= 2 else " (stretch 2x: MISS)"
+        lines.append(f"ASHA vs HalvingGridSearchCV: {anchor.wall:.1f} s / {asha.wall:.1f} s = {speedup:.2f}x "
+                     f"(target >= 1.5x): {verdict(speedup >= 1.5)}{stretch}")
+        diff = 100 * (test_acc(asha) - anchor.best_test)
+        lines.append(f"ASHA test accuracy {points(test_acc(asha))} vs Halving's {points(anchor.best_test)}: "
+                     f"{diff:+.2f} points (target >= -0.5): {verdict(diff >= -0.5)}")
+    return lines
+
+
+def parse_strategies(text: str) -> list[str]:
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in chosen if name not in (*STRATEGIES, ANCHOR)]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"--strategies {text!r}: expected names from "
+                                         f"{', '.join((*STRATEGIES, ANCHOR))}, comma-separated")
+    return chosen
+
+
+@contextmanager
+def announced(label: str) -> Iterator[None]:
+    print(f"  {label} ...", end="", flush=True)
+    start = time.perf_counter()
+    yield
+    print(f" {time.perf_counter() - start:.0f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.halving", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="6 configs x 3 epochs: seconds, for the tests")
+    parser.add_argument("--epochs", type=int, default=None, help="epochs per run, the largest rung (default 27)")
+    parser.add_argument("--workers", type=int, default=2, help="mnistq worker processes, 1 BLAS thread each; "
+                        "also the anchor's n_jobs")
+    parser.add_argument("--strategies", type=parse_strategies, default=[*STRATEGIES, ANCHOR],
+                        help="which of grid,asha,median,sklearn to run (default all)")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed per sweep")
+    args = parser.parse_args(argv)
+    if args.workers < 1 or (args.epochs is not None and args.epochs < 1):
+        parser.error("--workers and --epochs must be >= 1")
+    base = QUICK if args.quick else FULL
+    grid = Grid(base.learning_rate, base.hidden, base.batch_size, base.l2, args.epochs or base.epochs)
+    args.redis_url = services.redis_url()
+    args.pg_admin_url = services.pg_admin_url()
+    print(f"# bench.halving  {datetime.now(UTC):%Y-%m-%d %H:%M} UTC  {machine()}  "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{grid.size} configs x {grid.epochs} epochs on mnist-5k; {args.workers} workers x 1 BLAS thread; "
+          f"search {SEARCH}")
+    if args.workers > CORES:
+        print(f"note: {args.workers} workers oversubscribe {CORES} cores")
+    rows: list[SweepResult] = []
+    anchor = None
+    with tempfile.TemporaryDirectory(prefix="mnistq-halving-") as tmp:
+        for strategy in [s for s in args.strategies if s in STRATEGIES]:
+            with announced(strategy):
+                rows.append(measure(strategy, grid, args, Path(tmp)))
+    if ANCHOR in args.strategies:
+        from model.data.prepare import prepare
+
+        configs = grid.configs()
+        with announced(f"HalvingGridSearchCV (load {os.getloadavg()[0]:.2f})"):
+            anchor = run_anchor(configs, prepare(configs[0]), max_resources=grid.epochs, factor=SEARCH["eta"],
+                                min_resources=SEARCH["min_epochs"], n_jobs=args.workers)
+    print_table(rows, anchor, args.workers)
+    if rows:
+        where_time_goes(rows)
+    print("\ntargets:")
+    for line in targets(rows, anchor):
+        print(f"  {line}")
+    print(f"load average at the end {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
