@@ -272,7 +272,8 @@ def print_table(rows: Sequence[SweepResult], anchor: AnchorResult | None, worker
               f"{percent(anchor.wall, grid.wall) if grid else '-':>12}{points(anchor.best_val):>9}"
               f"{points(anchor.best_test):>7}{'-':>6}   {anchor.fits} fits, {anchor.failed} diverged")
         print(f"(Halving: HalvingGridSearchCV, n_jobs {workers}; its best config "
-              f"{anchor.best_params} retrained at max_iter {anchor.max_iter} untimed for the test column)")
+              f"{anchor.best_params} retrained at max_iter {anchor.max_iter} untimed for the test column; "
+              f"iterations (max_iter x candidates): {', '.join(f'{n} x {c}' for n, c in anchor.rungs)})")
     print("(best val: highest validation accuracy of any run; test: that run's test accuracy; util: task time /"
           " (workers x first claim..last finish))")
 

@@ -34,6 +34,7 @@ class AnchorResult:
     best_params: dict[str, Any]
     best_val: float  # the best config's validation accuracy at its last rung
     max_iter: int  # the largest rung, max_resources: the best config is retrained this long for best_test
+    rungs: tuple[tuple[int, int], ...]  # per iteration: (max_iter, candidates fitted)
     best_test: float  # that config retrained once at max_resources epochs, untimed, on the test split
 
 
@@ -41,6 +42,14 @@ def halving_epochs(cv_results: Mapping[str, Sequence[int]], n_splits: int = 1) -
     """Epochs a search trained: every candidate of every iteration was fitted `n_splits` times with
     `max_iter = n_resources` (cv_results_ has one entry per candidate per iteration)."""
     return int(sum(int(n) for n in cv_results["n_resources"])) * n_splits
+
+
+def halving_rungs(cv_results: Mapping[str, Sequence[int]]) -> tuple[tuple[int, int], ...]:
+    """(max_iter, candidates) per iteration of a search, in order."""
+    counts: dict[int, int] = {}
+    for n in cv_results["n_resources"]:
+        counts[int(n)] = counts.get(int(n), 0) + 1
+    return tuple(sorted(counts.items()))
 
 
 def param_grid(configs: Sequence[TrainConfig]) -> list[dict[str, list[Any]]]:
@@ -95,5 +104,6 @@ def run_anchor(
         best_params={key: best[key] for key in sorted(best)},
         best_val=float(search.best_score_),
         max_iter=max_resources,
+        rungs=halving_rungs(search.cv_results_),
         best_test=float(clf.score(data.test.x, data.test.y)),
     )

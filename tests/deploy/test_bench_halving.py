@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bench.halving import FULL, QUICK, Task, best_run, tail, utilisation
-from bench.halving_anchor import halving_epochs, param_grid, run_anchor
+from bench.halving_anchor import halving_epochs, halving_rungs, param_grid, run_anchor
 from model.config import TrainConfig
 from model.data.prepare import prepare
 
@@ -62,6 +62,7 @@ def test_halving_epochs_sum_max_iter_over_every_fit() -> None:
     cv_results = {"n_resources": [1] * 54 + [3] * 18 + [9] * 6 + [27] * 2}
     assert halving_epochs(cv_results) == 216
     assert halving_epochs(cv_results, n_splits=5) == 1080
+    assert halving_rungs(cv_results) == ((1, 54), (3, 18), (9, 6), (27, 2))
 
 
 def test_the_anchor_maps_l2_per_batch_size_and_counts_its_fits() -> None:
@@ -70,6 +71,7 @@ def test_the_anchor_maps_l2_per_batch_size_and_counts_its_fits() -> None:
     assert param_grid(configs)[0]["alpha"] == [pytest.approx(1e-3 * 32)]
     result = run_anchor(configs, prepare(configs[0]), max_resources=3, factor=3, min_resources=1, n_jobs=1)
     assert (result.fits, result.epochs, result.max_iter) == (3 + 1, 3 * 1 + 1 * 3, 3)
+    assert result.rungs == ((1, 3), (3, 1))
     assert result.best_params["learning_rate_init"] in (0.001, 0.01, 0.1)
     assert 0.0 <= result.best_test <= 1.0
 
