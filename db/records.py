@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, FINISHED, QUEUED, RUNNING
+from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, FINISHED, PRUNED, QUEUED, RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +193,10 @@ class SweepCounts:
     @property
     def cancelled(self) -> int:
         return self.by_status[CANCELLED]
+
+    @property
+    def pruned(self) -> int:
+        return self.by_status[PRUNED]
 
     @property
     def finished(self) -> int:

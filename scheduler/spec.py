@@ -148,9 +148,16 @@ def expand_counted(spec: Mapping[str, Any], source: str, max_runs: int | None = 
 
 
 def _check_grace_period(plan: SearchPlan, configs: list[TrainConfig], source: str) -> None:
-    """search.min_epochs beyond a config's epochs would judge runs that ended before their grace period did."""
+    """search.min_epochs beyond a config's epochs would judge runs that ended before their grace period did;
+    and the rules need a validation split in every run."""
     if not plan.adaptive or not configs:
         return
+    without_val = [config for config in configs if config.val_fraction <= 0]
+    if without_val:  # the rules judge the validation metric: without that split every run would score worst
+        raise SpecError(
+            f"{source}: val_fraction = {without_val[0].val_fraction} in {len(without_val)} of the spec's runs: "
+            f"expected a validation split (val_fraction > 0) for search.metric = {plan.metric!r}"
+        )
     fewest = min(config.epochs for config in configs)
     if plan.min_epochs > fewest:
         raise SpecError(

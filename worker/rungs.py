@@ -49,8 +49,10 @@ class RungJudge:
         wants_every_epoch: bool,
         decided: dict[tuple[int, int], str],
         history: list[dict[str, float | None]],
+        epochs: int,
     ) -> None:
         self.run_id = run_id
+        self.epochs = epochs  # the config's
         self.judges = tuple(judges)
         self.wants_every_epoch = wants_every_epoch  # a plain grid sweep holds the run
         self.decided = dict(decided)  # (sweep, rung) -> verdict
@@ -68,7 +70,7 @@ class RungJudge:
             else:
                 grid = True
         decided = {(d.sweep_id, d.rung): d.verdict for d in run_decisions(session, run_id)}
-        return cls(run_id, judges, grid, decided, history)
+        return cls(run_id, judges, grid, decided, history, epochs)
 
     @property
     def adaptive(self) -> bool:
@@ -134,7 +136,7 @@ class RungJudge:
         if not pruned:
             return "pruned: no sweep holding it wants more epochs"
         parts = [_describe(d) for d in pruned]
-        return f"pruned after epoch {pruned[-1].rung} by " + "; ".join(parts)
+        return f"pruned after epoch {pruned[-1].rung} of {self.epochs} by " + "; ".join(parts)
 
     def _undecided(self, judge: _Judge, epoch: int) -> list[int]:
         return [e for e in judge.epochs if e <= epoch and e <= len(self.history) and (judge.sweep_id, e) not in self.decided]
@@ -176,10 +178,11 @@ def _mean(values: list[float | None]) -> float | None:
 
 
 def _describe(decision: RungDecisionRecord) -> str:
-    shown = "not finite" if decision.value is None else f"{decision.value:.4g}"
+    value = "not finite" if decision.value is None else f"{decision.value:.4g}"
+    cutoff = "-" if decision.cutoff is None else f"{decision.cutoff:.4g}"
     if decision.rule == "asha":
-        rule = f"top results of {decision.compared} at the rung"
+        why = f"{decision.metric} {value}, worse than the cutoff {cutoff} of the {decision.compared} results there"
     else:
-        rule = f"median of {decision.compared} other runs' running averages"
-    cutoff = "" if decision.cutoff is None else f" (cutoff {decision.cutoff:.4g}, the {rule})"
-    return f"sweep {decision.sweep_id} ({decision.rule}: {decision.metric} {shown}{cutoff})"
+        why = (f"best {decision.metric} {value}, worse than the median {cutoff} of {decision.compared} other "
+               "runs' running averages")
+    return f"sweep {decision.sweep_id} ({decision.rule}: {why})"
