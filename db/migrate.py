@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # Alembic is imported only to migrate: every command checks t
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (tests/db/test_migrations.py checks it against Alembic's head):
 # known without importing Alembic, so the schema check every command makes stays cheap.
-HEAD_REVISION = "0003"
+HEAD_REVISION = "0004"
 _PG_LOCK_KEY = 0x6D6E6973  # "mnis": any constant shared by every mnistq process
 _FIRST_STEP = "submit a sweep (`mnistq submit SPEC`) or create it with `mnistq db upgrade`"
 
@@ -105,7 +105,7 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
             raise SchemaError(_refusal(engine, state))
         _run_upgrade(connection, revision)
         after = _current_revision(connection, set(inspect(connection).get_table_names()))
-        connection.commit()
+        _commit_migration(connection)
     return before, after
 
 
@@ -124,7 +124,7 @@ def check_schema(engine: Engine, *, create: bool = False) -> SchemaState:
             if state.current is None and not state.has_tables:
                 _run_upgrade(connection, "head")
                 state = schema_state(connection)
-            connection.commit()
+            _commit_migration(connection)
         if state.up_to_date:
             return state
     raise SchemaError(_refusal(engine, state))
@@ -164,6 +164,15 @@ def _run_upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
+def _commit_migration(connection: Connection) -> None:
+    """Commit, after checking on SQLite (where `_locked` turned foreign keys off) that every key still holds."""
+    if connection.dialect.name == "sqlite":
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise SchemaError(f"the migration left {len(broken)} rows whose referenced row is missing: {broken[:3]}")
+    connection.commit()
+
+
 @contextmanager
 def _locked(engine: Engine) -> Iterator[Connection]:
     """A connection holding the database-wide migration lock until it commits or closes."""
@@ -172,7 +181,15 @@ def _locked(engine: Engine) -> Iterator[Connection]:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         else:
+            # SQLite alters a table by rebuilding it, and dropping the old copy with foreign keys on would
+            # delete, by cascade, every row that references it. SQLite's own procedure for schema changes
+            # turns them off outside the transaction and checks the keys before committing; they are back on
+            # before the connection returns to the pool.
+            connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
             connection.exec_driver_sql("BEGIN IMMEDIATE")  # SQLite's write lock, held until commit
         yield connection
     finally:
+        if engine.dialect.name == "sqlite" and not connection.closed:
+            connection.rollback()  # after a commit, a no-op
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
         connection.close()

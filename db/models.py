@@ -5,6 +5,7 @@ These classes never leave `db`: queries turn rows into the frozen records of `db
 
     sweeps 1--n sweep_runs n--1 runs 1--n epoch_metrics
            1--n sweep_extensions         1--n artifacts (one "final", one "checkpoint")
+           1--n rung_decisions n--1 runs (adaptive sweeps: one decision per sweep, run and rung)
 
 A run is identified by its config hash (UNIQUE): a config submitted again by a later sweep is linked to it
 through `sweep_runs` rather than trained twice. `runs.sweep_id` is the sweep that first created it.
@@ -33,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from db.status import ARTIFACT_KINDS, STATUSES
+from db.status import ARTIFACT_KINDS, STATUSES, VERDICTS
 from db.types import NanMask, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -139,6 +140,33 @@ class Run(Base):
     train_seconds: Mapped[float | None] = mapped_column(Double)
     nan_mask: Mapped[int] = mapped_column(Integer, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class RungDecision(Base):
+    """An adaptive sweep's decision on one of its runs at one rung epoch, with the figures it was made from.
+
+    Keyed by (sweep, run, rung) because a run is shared by every sweep that asked for its config, and each
+    sweep judges it by its own rule. Written once, in the transaction that stores the rung's epoch; a second
+    writer (a redelivered task) reads the first one's decision instead. NULL metric values are non-finite
+    (a diverged run): the worst result at their rung.
+    """
+
+    __tablename__ = "rung_decisions"
+    __table_args__ = (CheckConstraint(_in_list("verdict", VERDICTS), name="verdict"),)
+
+    sweep_id: Mapped[int] = mapped_column(ForeignKey("sweeps.id", ondelete="CASCADE"), primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True, index=True)
+    rung: Mapped[int] = mapped_column(Integer, primary_key=True)  # the 1-based epoch judged
+    rule: Mapped[str] = mapped_column(String(16))  # "asha" or "median"
+    metric: Mapped[str] = mapped_column(String(16))  # "val_loss" or "val_acc"
+    value: Mapped[float | None] = mapped_column(Double)  # what this run was judged by (ASHA: the metric at
+    # the rung; median: its best so far)
+    reported: Mapped[float | None] = mapped_column(Double)  # what later runs compare with (ASHA: the same;
+    # median: the running mean over epochs 1..rung)
+    verdict: Mapped[str] = mapped_column(String(16))  # "kept", "pruned" or "diverged"
+    cutoff: Mapped[float | None] = mapped_column(Double)  # the value a result had to reach; NULL: no rule yet
+    compared: Mapped[int] = mapped_column(Integer)  # results compared
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class EpochMetric(Base):

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, FINISHED, QUEUED, RUNNING
+from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, FINISHED, PRUNED, QUEUED, RUNNING
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +195,10 @@ class SweepCounts:
         return self.by_status[CANCELLED]
 
     @property
+    def pruned(self) -> int:
+        return self.by_status[PRUNED]
+
+    @property
     def finished(self) -> int:
         return sum(self.by_status[s] for s in FINISHED)
 
@@ -220,3 +224,45 @@ class SweepCounts:
         if not self.trained_runs or span is None or span <= 0:
             return None
         return self.trained_runs / (span / 60)
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """One sweep that holds a run, with the [search] table of its spec (None: a plain grid sweep)."""
+
+    sweep_id: int
+    search: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class RungDecisionRecord:
+    """An adaptive sweep's decision on a run at one rung epoch (see db.models.RungDecision).
+
+    `value` is what the run was judged by, `reported` what later runs at this rung compare with; None stands
+    for a non-finite metric (the worst result). `cutoff` is None while the rule did not apply yet."""
+
+    sweep_id: int
+    run_id: int
+    rung: int
+    rule: str
+    metric: str
+    value: float | None
+    reported: float | None
+    verdict: str
+    cutoff: float | None
+    compared: int
+    decided_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RungSummary:
+    """One rung of an adaptive sweep: how many runs arrived, and what became of them.
+
+    `cutoff` is the cutoff of the latest decision at this rung (None while the rule did not apply yet)."""
+
+    rung: int
+    arrived: int
+    kept: int
+    pruned: int
+    diverged: int
+    cutoff: float | None

@@ -33,9 +33,12 @@ from db.queries import (
     resolve_sweep,
     retry_run,
     retry_sweep,
+    run_decisions,
     run_engines,
     run_history,
+    rung_summaries,
     sweep_counts,
+    sweep_decisions,
     sweep_run_ids,
 )
 from db.status import CANCELLED, FAILED, QUEUED
@@ -46,6 +49,7 @@ from scheduler.outcome import Target
 from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
+from scheduler.rungs_view import decision_lines, decisions_json, plan_of, rung_table, rungs_json
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
 from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
@@ -81,6 +85,8 @@ def submit(
     (cancelled, or still queued/running when it stopped), printing the `mnistq retry` that resumes them.
     """
     spec = load_spec(spec_file, max_runs=max_runs)
+    if spec.plan.adaptive:
+        click.echo(spec.plan.describe(max(c.epochs for c in spec.configs)), err=True)
     url = broker_url()
     sender = None
     if url is not None:
@@ -145,11 +151,19 @@ def status(sweep: str | None, as_json: bool) -> None:
     start to now before that. Text and --json ("runs_per_minute", "trained_runs", "active_seconds") agree.
     """
     with session_scope(open_store()) as session:
-        names = {s.id: s.name for s in list_sweeps(session)}
+        found = {s.id: s for s in list_sweeps(session)}
+        names = {sweep_id: s.name for sweep_id, s in found.items()}
         ids = [resolve_sweep(session, sweep)] if sweep else list(names)
         counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
+        plans = {sweep_id: plan_of(found[sweep_id].spec) for sweep_id in ids}
+        rungs = {i: rung_summaries(sweep_decisions(session, i)) for i in ids if plans[i].adaptive}
     if as_json:
-        click.echo(json.dumps([_counts_json(c, names[c.sweep_id]) for c in counts], indent=2))
+        out = [_counts_json(c, names[c.sweep_id]) for c in counts]
+        for entry in out:
+            if entry["sweep_id"] in rungs:
+                entry["search"] = plans[entry["sweep_id"]].to_dict()
+                entry["rungs"] = rungs_json(rungs[entry["sweep_id"]])
+        click.echo(json.dumps(out, indent=2))
         return
     if not counts:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
@@ -162,9 +176,11 @@ def status(sweep: str | None, as_json: bool) -> None:
             click.echo(f"  training time {format_duration(c.total_train_seconds)} in all, {mean} per finished run")
             if c.cancel_requested:
                 click.echo(f"  {c.cancel_requested} running runs asked to stop at their next epoch")
+            if c.sweep_id in rungs:
+                click.echo("\n".join(rung_table(plans[c.sweep_id], rungs[c.sweep_id])))
 
 
-_STATUS_ORDER = ("completed", "failed", "diverged", "cancelled", "running", "queued")
+_STATUS_ORDER = ("completed", "pruned", "failed", "diverged", "cancelled", "running", "queued")
 
 
 def _throughput_text(c: SweepCounts) -> str:
@@ -258,12 +274,14 @@ def show(run_ref: str, as_json: bool) -> None:
     with session_scope(open_store()) as session:
         run = get_run(session, _run_id(run_ref))
         history = run_history(session, run.id)
+        decisions = run_decisions(session, run.id)
     rows = [
         {k: finite_or_none(getattr(h, k)) for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")}
         for h in history
     ]
     if as_json:
-        click.echo(json.dumps({**_run_json(run), "history": rows}, indent=2, allow_nan=False))
+        out = {**_run_json(run), "history": rows, "rung_decisions": decisions_json(decisions)}
+        click.echo(json.dumps(out, indent=2, allow_nan=False))
         return
     click.echo(f"run {run.id} (sweep {run.sweep_id}, {run.engine}): {run.status}, attempt {run.attempts}")
     if run.error:  # the column also holds why a run that did not fail stopped (early stopping, a cancel)
@@ -279,6 +297,8 @@ def show(run_ref: str, as_json: bool) -> None:
     if history:
         headers = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
         click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+    for line in decision_lines(decisions):
+        click.echo(line)
 
 
 _KEPT_BY = {

@@ -28,13 +28,16 @@ def eta_seconds(counts: SweepCounts, epochs_left: int, workers: int | None = Non
 
 
 def status_line(counts: SweepCounts, eta: float | None, *, show_eta: bool = True) -> str:
-    """'9000/10000 done (120 failed, 35 diverged), 16 running | 12.3/min | ETA 1:02:05'.
+    """'9000/10000 done (600 pruned, 120 failed, 35 diverged), 16 running | 12.3/min | ETA 1:02:05'.
 
     "done" counts every finished run; the runs not done and not running are queued. Zero counts are left
     out, the rate (`SweepCounts.runs_per_minute`) until one is known, and the ETA when `show_eta` is False.
     The parts are separated by " | ", the first part being the state (see `_Lines`).
     """
-    problems = [(counts.failed, "failed"), (counts.diverged, "diverged"), (counts.cancelled, "cancelled")]
+    problems = [
+        (counts.pruned, "pruned"), (counts.failed, "failed"), (counts.diverged, "diverged"),
+        (counts.cancelled, "cancelled"),
+    ]
     state = f"{counts.finished}/{counts.total} done"
     shown = ", ".join(f"{n} {label}" for n, label in problems if n)
     if shown:

@@ -15,6 +15,9 @@ defaults, and goes through `TrainConfig.from_dict`. Points with the same `config
 under optimizer = "sgd", which canonicalise away) are dropped after the first; but an option that applies in
 none of the sweep's configs (momentum when every run uses "sgd") is an error, not silently dropped.
 
+An optional `[search]` section (see adaptive.plan) says how runs are pruned; it expands nothing, but its
+min_epochs must not exceed any config's epochs.
+
 The whole spec is checked before anything runs; each problem is one SpecError line naming the file, section,
 key and value. A spec file must set at least one config key.
 """
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from adaptive import SearchPlan
 from core import settings
 from core.errors import ConfigError
 from model.config import Limits, TrainConfig, canonical_json_of, check_options_apply
@@ -45,8 +49,9 @@ class SweepSpec:
     """A loaded, fully validated spec.
 
     `spec` is the parsed file as a JSON-able dict (with `name`, and a [random] section's `draws` mode, filled
-    in), for storage; expanding it again gives the same `configs`. `duplicates` counts the expanded points
-    dropped as repeats of an earlier config.
+    in; a [search] section is stored as `plan.to_dict()`, so `SearchPlan.from_dict(spec.get("search"))` is
+    `plan`), for storage; expanding it again gives the same `configs`. `duplicates` counts the expanded points
+    dropped as repeats of an earlier config. `plan` is the [search] section's (the grid plan without one).
     """
 
     name: str
@@ -54,14 +59,17 @@ class SweepSpec:
     spec: dict[str, Any]
     configs: tuple[TrainConfig, ...]
     duplicates: int = 0
+    plan: SearchPlan = SearchPlan()
 
 
 @dataclass(frozen=True)
 class Expansion:
-    """The distinct configs of a spec, in expansion order, and how many repeated points were dropped."""
+    """The distinct configs of a spec, in expansion order, how many repeated points were dropped, and the
+    spec's search plan."""
 
     configs: tuple[TrainConfig, ...]
     duplicates: int
+    plan: SearchPlan = SearchPlan()
 
 
 def load_spec(path: str | Path, *, max_runs: int | None = None) -> SweepSpec:
@@ -79,12 +87,16 @@ def load_spec(path: str | Path, *, max_runs: int | None = None) -> SweepSpec:
             "[fixed] epochs = 10 (an empty spec would train the defaults by accident)"
         )
     name = spec["name"] if "name" in spec else _name_from_stem(path, source)
+    stored = {**spec, "name": name}
+    if "search" in spec:  # normalised: the worker reads the plan back with SearchPlan.from_dict
+        stored["search"] = expansion.plan.to_dict()
     return SweepSpec(
         name=name,
         source=source,
-        spec={**spec, "name": name},
+        spec=stored,
         configs=expansion.configs,
         duplicates=expansion.duplicates,
+        plan=expansion.plan,
     )
 
 
@@ -131,7 +143,27 @@ def expand_counted(spec: Mapping[str, Any], source: str, max_runs: int | None = 
             seen.add(digest)
             configs.append(config)
     _check_options_apply(sections, configs, source)
-    return Expansion(configs=tuple(configs), duplicates=sections.size - len(configs))
+    _check_grace_period(sections.plan, configs, source)
+    return Expansion(configs=tuple(configs), duplicates=sections.size - len(configs), plan=sections.plan)
+
+
+def _check_grace_period(plan: SearchPlan, configs: list[TrainConfig], source: str) -> None:
+    """search.min_epochs beyond a config's epochs would judge runs that ended before their grace period did;
+    and the rules need a validation split in every run."""
+    if not plan.adaptive or not configs:
+        return
+    without_val = [config for config in configs if config.val_fraction <= 0]
+    if without_val:  # the rules judge the validation metric: without that split every run would score worst
+        raise SpecError(
+            f"{source}: val_fraction = {without_val[0].val_fraction} in {len(without_val)} of the spec's runs: "
+            f"expected a validation split (val_fraction > 0) for search.metric = {plan.metric!r}"
+        )
+    fewest = min(config.epochs for config in configs)
+    if plan.min_epochs > fewest:
+        raise SpecError(
+            f"{source}: search.min_epochs = {plan.min_epochs}: expected at most the fewest epochs of the spec's "
+            f"runs ({fewest})"
+        )
 
 
 def resolve_max_runs(max_runs: int | None, env: Mapping[str, str] = os.environ) -> int:

@@ -5,6 +5,7 @@
     [fixed]   key = value            # the same in every run
     [grid]    key = [v1, v2, ...]    # cartesian product over sorted keys
     [random]  samples, seed, key = {distribution}   (see scheduler.spec_random)
+    [search]  strategy, metric, min_epochs, eta     (optional: how runs are pruned; see adaptive.plan)
 
 Values are not range-checked here: every expanded config goes through `TrainConfig.from_dict`.
 """
@@ -16,25 +17,30 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from adaptive import SearchPlan, parse_search
+from adaptive.plan import KEYS as SEARCH_KEYS
+from core.errors import ConfigError
 from core.text import control_characters, did_you_mean
 from model.config import config_keys
 from scheduler.spec_errors import SpecError, show
 from scheduler.spec_random import RandomSpace, parse_random
 
-TOP_LEVEL_KEYS = ("name", "description", "fixed", "grid", "random")
-SECTIONS = ("fixed", "grid", "random")
+TOP_LEVEL_KEYS = ("name", "description", "fixed", "grid", "random", "search")
+SECTIONS = ("fixed", "grid", "random")  # the sections that set config keys
 MAX_NAME_LENGTH = 200
 _TEXT_LAYOUT = ("\\x0a", "\\x09")  # newline and tab, as control_characters names them: a description may use them
 
 
 @dataclass(frozen=True)
 class Sections:
-    """A structurally valid spec. `grid` keys are sorted, so the product's order is reproducible."""
+    """A structurally valid spec. `grid` keys are sorted, so the product's order is reproducible. `plan` is the
+    [search] section's (the grid plan when there is none)."""
 
     name: str | None
     fixed: dict[str, Any]
     grid: dict[str, list[Any]]
     random: RandomSpace | None
+    plan: SearchPlan = SearchPlan()
 
     def section_of(self, key: str) -> str | None:
         """'fixed', 'grid' or 'random' for a key the spec sets; None for a key left at its default."""
@@ -68,9 +74,18 @@ def parse_sections(spec: Any, source: str) -> Sections:
         fixed=dict(fixed),
         grid={key: list(grid[key]) for key in sorted(grid)},
         random=random,
+        plan=_plan(spec, source),
     )
     _check_overlaps(sections, source)
     return sections
+
+
+def _plan(spec: Mapping[str, Any], source: str) -> SearchPlan:
+    """The [search] section's plan; its ConfigError (key search.<name>) becomes a SpecError like any other."""
+    try:
+        return parse_search(spec.get("search"), source)
+    except ConfigError as exc:
+        raise SpecError(f"{source}: {exc.detail}") from None
 
 
 def _check_top_level(spec: Mapping[str, Any], source: str) -> None:
@@ -82,6 +97,8 @@ def _check_top_level(spec: Mapping[str, Any], source: str) -> None:
             raise SpecError(
                 f"{source}: top-level key {key} = {show(spec[key])}: expected it inside [fixed] or [grid]"
             )
+        if key in SEARCH_KEYS:
+            raise SpecError(f"{source}: top-level key {key} = {show(spec[key])}: expected it inside [search]")
         raise SpecError(
             f"{source}: unknown top-level key {key!r}{did_you_mean(str(key), TOP_LEVEL_KEYS)}: "
             f"expected {', '.join(TOP_LEVEL_KEYS)}"
@@ -126,6 +143,8 @@ def _config_table(spec: Mapping[str, Any], section: str, source: str) -> Mapping
         raise SpecError(f"{source}: {section} = {show(table)}: expected a [{section}] table of config keys")
     keys = config_keys()
     for key in table:
+        if key in SEARCH_KEYS:
+            raise SpecError(f"{source}: [{section}] unknown key {key!r}: expected it inside [search]")
         if key not in keys:
             raise SpecError(f"{source}: [{section}] unknown key {key!r}{did_you_mean(str(key), keys)}")
     return table

@@ -9,11 +9,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from adaptive import SearchPlan, shuffled, spec_seed
 from core.errors import DataError
 from core.text import printable
 from db import NewRun
-from db.queries import add_runs, create_sweep
+from db.queries import add_runs, create_sweep, get_sweep
 from model.config import DATASET_PREFIXES, TrainConfig
+from scheduler.rungs_view import plan_of, plan_text
 from scheduler.spec import SweepSpec
 from scheduler.spec_errors import SpecError
 
@@ -100,6 +102,8 @@ def store_sweep(session: Session, spec: SweepSpec, *, extend: int | None = None)
     """Create a sweep for `spec` (or add its missing configs to sweep `extend`). Configs already stored
     are linked, not trained again; failed or cancelled ones are queued again."""
     new_runs = [NewRun(engine=c.engine, config=c.to_dict(), config_hash=c.config_hash()) for c in spec.configs]
+    if extend is not None:
+        _check_same_plan(spec, extend, plan_of(get_sweep(session, extend).spec))
     if extend is None:
         created = create_sweep(session, spec.name, spec.spec, new_runs)
     else:
@@ -107,6 +111,10 @@ def store_sweep(session: Session, spec: SweepSpec, *, extend: int | None = None)
     # run_ids follow the request's order, and the spec holds no duplicate hashes: pair them up
     engine_of = dict(zip(created.run_ids, (c.engine for c in spec.configs), strict=True))
     to_train = tuple((run_id, engine_of[run_id]) for run_id in created.new_ids)
+    if spec.plan.adaptive:
+        # in sorted grid order the first runs to reach a rung would be near-identical configs, judged against
+        # each other; a shuffle seeded from the spec spreads them, and submitting the spec again repeats it
+        to_train = tuple(shuffled(to_train, spec_seed(spec.spec)))
     return Submitted(
         sweep_id=created.sweep.id,
         sweep_name=created.sweep.name,
@@ -115,6 +123,15 @@ def store_sweep(session: Session, spec: SweepSpec, *, extend: int | None = None)
         reused=len(created.reused_ids),
         to_train=to_train,
     )
+
+
+def _check_same_plan(spec: SweepSpec, sweep_id: int, plan: SearchPlan) -> None:
+    """An extension follows its sweep's [search] plan; a spec asking for another one would be ignored."""
+    if spec.plan != plan:
+        raise SpecError(
+            f"{spec.source}: search = {plan_text(spec.plan)}: expected sweep {sweep_id}'s own plan, "
+            f"{plan_text(plan)} (an extension is judged by its sweep's plan)"
+        )
 
 
 def extension_notice(spec: SweepSpec, submitted: Submitted) -> str | None:

@@ -23,7 +23,7 @@ import numpy as np
 from billiard.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.engine import Engine
 
-from db import RunRecord, session_scope
+from db import RungDecisionRecord, RunRecord, session_scope
 from db.queries import (
     claim_run,
     delete_artifact,
@@ -34,18 +34,20 @@ from db.queries import (
     heartbeat,
     load_artifact,
     release_runs,
+    run_history,
     store_artifact,
     truncate_history,
     upsert_epoch,
 )
-from db.status import RUNNING
+from db.status import PRUNED, RUNNING
 from model.config import TrainConfig
-from model.result import CANCELLED, COMPLETED, EpochProgress, TrainResult
+from model.result import CANCELLED, COMPLETED, DIVERGED, EpochProgress, TrainResult
 from model.train import train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 from worker.datacache import PROCESS_CACHE, DataCache
 from worker.identity import holder_is_dead, worker_name
 from worker.retry import is_transient, retry_db
+from worker.rungs import RungJudge
 from worker.settings import WorkerSettings
 
 log = logging.getLogger("mnistq.worker")
@@ -62,10 +64,11 @@ class _Control:
 
     lost_lease: bool = False
     cancel_requested: bool = False
+    pruned: bool = False  # no sweep holding the run wants more epochs
 
     @property
     def stop(self) -> bool:
-        return self.lost_lease or self.cancel_requested
+        return self.lost_lease or self.cancel_requested or self.pruned
 
 
 def execute_run(
@@ -96,7 +99,7 @@ def execute_run(
     log.info("run %s: claimed by %s (attempt %s)", run_id, worker, run.attempts)
     try:
         config = TrainConfig.from_dict(run.config, source=f"run {run_id} config")
-        resume_from = retry_db(
+        resume_from, judge = retry_db(
             lambda: _load_checkpoint(engine, run_id, config), what=f"run {run_id} checkpoint"
         )
         data = cache.get(config)
@@ -105,7 +108,7 @@ def execute_run(
 
     control = _Control()
     beat = _Heartbeat(engine, run_id, worker, settings.heartbeat_seconds, control)
-    on_epoch = _EpochWriter(engine, run_id, worker, settings.checkpoint_every, control, deadline)
+    on_epoch = _EpochWriter(engine, run_id, worker, settings.checkpoint_every, control, judge, deadline)
     beat.start()
     try:
         result = train(config, data, on_epoch=on_epoch, resume_from=resume_from)
@@ -120,7 +123,9 @@ def execute_run(
         # the stored reason, in the user's terms: what stopped the run and after which epoch
         stopped = f"cancelled by `mnistq cancel` after epoch {result.history[-1].epoch}"
         result = dataclasses.replace(result, message=stopped)
-    return _finish(engine, run_id, worker, result)
+    if result.status == CANCELLED and control.pruned:
+        result = dataclasses.replace(result, status=PRUNED, message=judge.reason())
+    return _finish(engine, run_id, worker, result, judge)
 
 
 def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -> RunRecord | None:
@@ -152,8 +157,11 @@ def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -
         )
 
 
-def _load_checkpoint(engine: Engine, run_id: int, config: TrainConfig) -> dict[str, np.ndarray] | None:
-    """The stored checkpoint to resume from (history after it is dropped), or None to start afresh."""
+def _load_checkpoint(
+    engine: Engine, run_id: int, config: TrainConfig
+) -> tuple[dict[str, np.ndarray] | None, RungJudge]:
+    """The stored checkpoint to resume from (history after it is dropped), or None to start afresh; and the
+    judge of the adaptive sweeps holding the run, with the learning curve kept."""
     with session_scope(engine) as session:
         snapshot = None
         if get_artifact(session, run_id, "checkpoint") is not None:
@@ -162,9 +170,11 @@ def _load_checkpoint(engine: Engine, run_id: int, config: TrainConfig) -> dict[s
                 snapshot = candidate
         done = 0 if snapshot is None else int(np.asarray(snapshot["loop.history"]).shape[0])
         truncate_history(session, run_id, keep_through=done)
+        history = [dataclasses.asdict(row) for row in run_history(session, run_id)]
+        judge = RungJudge.load(session, run_id, config.epochs, history)
     if snapshot is not None:
         log.info("run %s: resuming from the checkpoint after epoch %s", run_id, done)
-    return snapshot
+    return snapshot, judge
 
 
 class _EpochWriter:
@@ -177,38 +187,56 @@ class _EpochWriter:
         worker: str,
         checkpoint_every: int,
         control: _Control,
+        judge: RungJudge,
         deadline: float | None = None,
     ) -> None:
         self.engine, self.run_id, self.worker = engine, run_id, worker
         self.checkpoint_every = checkpoint_every
         self.control = control
+        self.judge = judge
         self.deadline = deadline
 
     def __call__(self, progress: EpochProgress) -> bool:
         epoch = progress.metrics.epoch
-        due = self.checkpoint_every > 0 and epoch % self.checkpoint_every == 0
-        self._write(progress, epoch, weights_to_npz_bytes(progress.snapshot()) if due else None)
+        self.judge.history.append(progress.metrics.to_dict())
+        # a rung keeps a checkpoint whatever MNISTQ_CHECKPOINT_EVERY says: a later sweep that wants the run
+        # further resumes it from there
+        due = (self.checkpoint_every > 0 and epoch % self.checkpoint_every == 0) or self.judge.is_rung(epoch)
+        self._write(progress, epoch, due)
         if self.control.cancel_requested and not due and self.checkpoint_every > 0 and not self.control.lost_lease:
             # stopping here: a checkpoint of this very epoch lets `mnistq retry --cancelled` lose nothing
-            self._write(progress, epoch, weights_to_npz_bytes(progress.snapshot()))
+            self._write(progress, epoch, True)
         if self.deadline is not None and time.monotonic() >= self.deadline:
             raise SoftTimeLimitExceeded(f"the task's soft time limit passed after epoch {epoch}")
         return not self.control.stop
 
-    def _write(self, progress: EpochProgress, epoch: int, checkpoint: bytes | None) -> None:
-        """Upsert the epoch (and the checkpoint) in the transaction that renews the lease, if still held."""
+    def _write(self, progress: EpochProgress, epoch: int, checkpoint: bool) -> None:
+        """Upsert the epoch (and the checkpoint) in the transaction that renews the lease, if still held; and
+        there, the decisions of the adaptive sweeps due at this epoch. A run they prune keeps a checkpoint of
+        this epoch, so a later sweep that wants it further loses nothing."""
+        judging = self.judge.due(epoch)
+        blob = weights_to_npz_bytes(progress.snapshot()) if checkpoint else None
 
-        def write() -> None:
+        def write() -> list[RungDecisionRecord]:
+            decisions: list[RungDecisionRecord] = []
             with session_scope(self.engine) as session:
                 answer = heartbeat(session, self.run_id, self.worker)
                 if answer.holds_lease:
                     upsert_epoch(session, self.run_id, progress.metrics.to_dict())
-                    if checkpoint is not None:
-                        store_artifact(session, self.run_id, "checkpoint", checkpoint)
+                    if judging:
+                        decisions = self.judge.propose(session, epoch)
+                    stopping = judging and not self.judge.wanted(decisions)
+                    if blob is not None or stopping:
+                        data = blob if blob is not None else weights_to_npz_bytes(progress.snapshot())
+                        store_artifact(session, self.run_id, "checkpoint", data)
                 self.control.lost_lease |= not answer.holds_lease
                 self.control.cancel_requested |= answer.cancel_requested
+            return decisions
 
-        retry_db(write, what=f"run {self.run_id} epoch {epoch}")
+        decisions = retry_db(write, what=f"run {self.run_id} epoch {epoch}")
+        if decisions:
+            self.judge.accept(decisions)
+            self.control.pruned |= not self.judge.wanted()
 
 
 class _Heartbeat:
@@ -246,9 +274,10 @@ class _Heartbeat:
             self.control.cancel_requested |= answer.cancel_requested
 
 
-def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> str:
+def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult, judge: RungJudge | None = None) -> str:
     """Store the final weights and metrics in one transaction, only if this worker still holds the run.
-    The checkpoint goes, except a cancelled run's: retrying it resumes there."""
+    The checkpoint goes, except a cancelled or pruned run's: retrying it, or a later sweep that wants it
+    further, resumes there. A diverged run is recorded at its next rung, as the worst result there."""
     metrics: dict[str, Any] = {
         "train_acc": result.train_acc,
         "train_loss": result.train_loss,
@@ -259,7 +288,8 @@ def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> st
         "train_seconds": result.train_seconds,
         "best_epoch": result.best_epoch,
     }
-    blob = weights_to_npz_bytes(result.weights) if result.status == COMPLETED else None
+    blob = weights_to_npz_bytes(result.weights) if result.status in (COMPLETED, PRUNED) else None
+    diverged_at = len(result.history) + 1 if result.status == DIVERGED and judge is not None else None
 
     def write() -> bool:
         with session_scope(engine) as session:
@@ -271,8 +301,10 @@ def _finish(engine: Engine, run_id: int, worker: str, result: TrainResult) -> st
                 return current.worker == worker and current.status == result.status
             if blob is not None:
                 store_artifact(session, run_id, "final", blob)
-            if result.status != CANCELLED:  # a cancelled run resumes from it (`mnistq retry --cancelled`)
+            if result.status not in (CANCELLED, PRUNED):  # they resume from it
                 delete_artifact(session, run_id, "checkpoint")
+            if diverged_at is not None and judge is not None:
+                judge.propose_divergence(session, diverged_at)
             return True
 
     if not retry_db(write, what=f"run {run_id} final result"):

@@ -13,6 +13,14 @@ from db.queries.progress import (
     unclaimed_queued,
 )
 from db.queries.rows import get_run, get_sweep
+from db.queries.rungs import (
+    record_decision,
+    run_decisions,
+    run_memberships,
+    rung_results,
+    rung_summaries,
+    sweep_decisions,
+)
 from db.queries.runs import RANKING_METRICS, count_runs, leaderboard, list_runs, run_engines
 from db.queries.submit import add_runs, config_columns, create_sweep, sweep_extensions
 from db.queries.sweeps import cancel_sweep, list_sweeps, resolve_sweep, retry_run, retry_sweep, sweep_run_ids
@@ -44,7 +52,13 @@ __all__ = [
     "resolve_sweep",
     "retry_run",
     "retry_sweep",
+    "record_decision",
+    "rung_results",
+    "rung_summaries",
+    "run_decisions",
     "run_engines",
+    "run_memberships",
+    "sweep_decisions",
     "run_histories",
     "run_history",
     "store_artifact",

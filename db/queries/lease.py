@@ -90,7 +90,7 @@ def finish_run(
     error: str | None = None,
     now: datetime | None = None,
 ) -> bool:
-    """Record the end of `worker`'s training of `run_id`: status "completed", "diverged" or "cancelled" and
+    """Record the end of `worker`'s training of `run_id`: a status of FINISH_STATUSES and
     the final metrics (keys of RUN_METRICS plus "best_epoch"; missing ones are stored as None, NaN and inf
     are kept). Returns False, changing nothing, if `worker` no longer holds the run."""
     if status not in FINISH_STATUSES:

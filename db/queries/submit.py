@@ -1,7 +1,8 @@
 """Submitting configs: create a sweep, or extend one, deduplicating runs by config hash.
 
 A config hash is UNIQUE across the store. A config that already exists is linked to the sweep instead of being
-inserted again ("reused"); if that run had failed or been cancelled it is queued again and counts as new.
+inserted again ("reused"); if that run had failed or been cancelled it is queued again and counts as new, and
+so is a pruned run that this sweep did not prune itself (it resumes from its checkpoint).
 Inserts use ON CONFLICT DO NOTHING, so two submissions racing on the same config both end up linked to a
 single run. 10,000 runs go in a few batched statements, in the caller's transaction.
 """
@@ -16,11 +17,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Run, Sweep, SweepExtension, SweepRun
+from db.models import Run, RungDecision, Sweep, SweepExtension, SweepRun
 from db.queries.bulk import insert_rows, match_any
 from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_sweep, requeue_values
 from db.records import NewRun, SweepCreated, SweepExtensionRecord
-from db.status import QUEUED, REQUEUEABLE
+from db.status import KEPT, PRUNED, QUEUED, REQUEUEABLE
 from db.types import utcnow
 
 _HASH = re.compile(r"[0-9a-f]{64}")
@@ -99,7 +100,9 @@ def _link_runs(session: Session, sweep_id: int, runs: Sequence[NewRun], now: dat
     inserted = _insert_missing(session, sweep_id, [r for h, r in wanted.items() if h not in existing], now)
     raced = [h for h in wanted if h not in existing and h not in inserted]
     existing.update(_existing(session, raced))  # inserted by a concurrent submission meanwhile
-    requeued = _requeue(session, [run_id for run_id, status in existing.values() if status in REQUEUEABLE])
+    again = [run_id for run_id, status in existing.values() if status in REQUEUEABLE]
+    again += _pruned_by_others(session, sweep_id, [run_id for run_id, status in existing.values() if status == PRUNED])
+    requeued = _requeue(session, again)
     run_ids = [inserted[h] if h in inserted else existing[h][0] for h in wanted]
     _insert_membership(session, sweep_id, run_ids)
     new = set(inserted.values()) | set(requeued)
@@ -153,13 +156,28 @@ def _run_row(sweep_id: int, run: NewRun, now: datetime) -> dict[str, Any]:
     }
 
 
+def _pruned_by_others(session: Session, sweep_id: int, run_ids: Sequence[int]) -> list[int]:
+    """The pruned runs among `run_ids` that sweep `sweep_id` has not stopped itself: it wants them further, so
+    they resume from their checkpoints (an extension of the sweep that pruned a run leaves it pruned)."""
+    stopped: set[int] = set()
+    for condition in match_any(session, RungDecision.run_id, run_ids):
+        rows = session.execute(
+            select(RungDecision.run_id).where(
+                condition, RungDecision.sweep_id == sweep_id, RungDecision.verdict != KEPT
+            )
+        )
+        stopped.update(rows.scalars())
+    return [run_id for run_id in run_ids if run_id not in stopped]
+
+
 def _requeue(session: Session, run_ids: Sequence[int]) -> list[int]:
-    """Put failed/cancelled runs back on the queue with a fresh attempt budget; returns the ids changed."""
+    """Put failed/cancelled runs, and pruned runs another sweep wants further, back on the queue with a fresh
+    attempt budget; returns the ids changed."""
     changed: list[int] = []
     for condition in match_any(session, Run.id, run_ids):
         statement = (
             update(RUN_TABLE)
-            .where(condition, Run.status.in_(REQUEUEABLE))
+            .where(condition, Run.status.in_((*REQUEUEABLE, PRUNED)))
             .values(requeue_values())
             .returning(Run.id)
         )

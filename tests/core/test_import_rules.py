@@ -1,6 +1,7 @@
 """The design card's import direction, checked on the source: core (the leaf: errors, settings, masking) imports
-nothing of ours and every package may import it; model and db import nothing else of ours, worker uses model
-and db, scheduler uses db (and the pure-Python model.config), report reads db and model."""
+nothing of ours and every package may import it; adaptive (the search plan and pruning rules) imports only core;
+model and db import nothing else of ours, worker uses model, db and adaptive, scheduler uses db and adaptive (and
+the pure-Python model.config), report reads db, model and adaptive."""
 
 from __future__ import annotations
 
@@ -10,17 +11,18 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"core", "model", "db", "worker", "scheduler", "report"}
+OURS = {"core", "adaptive", "model", "db", "worker", "scheduler", "report"}
 
 # package -> the modules of ours it may import (a prefix match: "model" allows model.anything)
 ALLOWED: dict[str, set[str]] = {
     "core": {"core"},
+    "adaptive": {"core", "adaptive"},
     "model": {"core", "model"},
     "db": {"core", "db"},
-    "worker": {"core", "worker", "model", "db"},
+    "worker": {"core", "worker", "model", "db", "adaptive"},
     # model.data: `submit` validates csv:/idx: files with the training loaders (data validation, not training)
-    "scheduler": {"core", "scheduler", "db", "model.config", "model.data"},
-    "report": {"core", "report", "db", "model"},
+    "scheduler": {"core", "scheduler", "db", "model.config", "model.data", "adaptive"},
+    "report": {"core", "report", "db", "model", "adaptive"},
 }
 
 

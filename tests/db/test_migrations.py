@@ -112,10 +112,36 @@ def test_upgrade_from_revision_0002_keeps_the_sweeps_and_records_extensions_from
     assert revision_of(engine) == "0002"
 
 
-@pytest.mark.parametrize("older", ["0001", "0002"])
+def test_upgrade_from_revision_0003_keeps_every_run_and_its_links_and_allows_pruned(engine, db_url):
+    """SQLite rebuilds `runs` to widen its status check: with foreign keys on, dropping the old copy would
+    delete every sweep_runs row by cascade. The links survive, and the keys are enforced again afterwards."""
+    upgrade(engine, "0003")
+    _insert_rev1_data(engine)
+
+    assert upgrade(engine) == ("0003", head_revision())
+
+    with session_scope(open_store(db_url, create=True)) as session:
+        assert [r.id for r in list_runs(session, sweep_id=1)] == [7]
+        session.execute(text("UPDATE runs SET status = 'pruned' WHERE id = 7"))
+        assert get_run(session, 7).status == "pruned"
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        with pytest.raises(Exception, match="(?i)foreign key"):
+            connection.execute(text("INSERT INTO sweep_runs (sweep_id, run_id) VALUES (1, 999)"))
+    with engine.begin() as connection:  # the downgrade narrows the check again, pruned runs becoming cancelled
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0003")
+    assert revision_of(engine) == "0003"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT status FROM runs WHERE id = 7")).scalar() == "cancelled"
+
+
+@pytest.mark.parametrize("older", ["0001", "0002", "0003"])
 def test_commands_refuse_an_older_schema(engine, db_url, older):
     upgrade(engine, older)
-    with pytest.raises(SchemaError, match=rf"revision {older}, this mnistq needs 0003: run `mnistq db upgrade`"):
+    with pytest.raises(SchemaError, match=rf"revision {older}, this mnistq needs 0004: run `mnistq db upgrade`"):
         open_store(db_url, create=True)
     assert revision_of(engine) == older  # never migrated implicitly
 
@@ -154,12 +180,12 @@ def test_cli_upgrade_and_current(engine, db_url, monkeypatch):
     before = runner.invoke(db_cli, ["current"])
     assert (
         before.exit_code == 0
-        and "schema revision 0001, newest is 0003: run `mnistq db upgrade`" in before.output
+        and "schema revision 0001, newest is 0004: run `mnistq db upgrade`" in before.output
     )
     result = runner.invoke(db_cli, ["upgrade"])
     assert result.exit_code == 0, result.output
-    assert "schema upgraded from 0001 to 0003" in result.output
-    assert "schema revision 0003 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
+    assert "schema upgraded from 0001 to 0004" in result.output
+    assert "schema revision 0004 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
     assert "password" not in result.output
 
 

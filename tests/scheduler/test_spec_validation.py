@@ -88,11 +88,11 @@ CASES = {
     "unknown grid key": ("[grid]\nsed = [0]\n", "[grid] unknown key 'sed' (did you mean 'seed'?)"),
     "unknown top-level key": (
         "nmae = 'x'\n",
-        "unknown top-level key 'nmae' (did you mean 'name'?): expected name, description, fixed, grid, random",
+        "unknown top-level key 'nmae' (did you mean 'name'?): expected name, description, fixed, grid, random, search",
     ),
     "unknown section": (
         "[grids]\nseed = [0]\n",
-        "unknown top-level key 'grids' (did you mean 'grid'?): expected name, description, fixed, grid, random",
+        "unknown top-level key 'grids' (did you mean 'grid'?): expected name, description, fixed, grid, random, search",
     ),
     "config key at the top level": (
         "epochs = 5\n",
