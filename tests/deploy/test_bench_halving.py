@@ -78,9 +78,15 @@ def test_the_anchor_maps_l2_per_batch_size_and_counts_its_fits() -> None:
 
 def test_quick_runs_every_strategy_end_to_end(pg_admin_url: str, redis_url: str) -> None:
     env = {**os.environ, "MNISTQ_BENCH_PG_ADMIN_URL": pg_admin_url, "MNISTQ_BENCH_REDIS_URL": redis_url}
-    done = subprocess.run([sys.executable, "-m", "bench.halving", "--quick", "--strategies", "grid,sklearn"],
+    done = subprocess.run([sys.executable, "-m", "bench.halving", "--quick"],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert re.search(rf"^grid .* {QUICK.size} completed$", done.stdout, re.MULTILINE), done.stdout
+    for strategy in ("asha", "median"):  # every run ended, trained to the end or pruned
+        row = re.search(rf"^{strategy} .*   (.*)$", done.stdout, re.MULTILINE)
+        assert row, done.stdout
+        counts = dict((status, int(n)) for n, status in (part.split() for part in row[1].split(", ")))
+        assert set(counts) <= {"completed", "pruned", "diverged"} and sum(counts.values()) == QUICK.size
     assert re.search(r"^Halving .* \d+ fits, \d+ diverged$", done.stdout, re.MULTILINE), done.stdout
-    assert re.search(r"grid worker utilisation [\d.]+% \(target >= 90 %\): (PASS|MISS)", done.stdout)
+    checks = re.findall(r"\(target [^)]*\): (PASS|MISS)", done.stdout)
+    assert len(checks) == 3 + 3 + 2, done.stdout  # ASHA vs grid, utilisation per strategy, ASHA vs Halving
