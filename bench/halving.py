@@ -157,6 +157,7 @@ class SweepResult:
     strategy: str
     wall: float  # submit to the last finished_at
     epochs: int  # epoch_metrics rows: epochs trained
+    epoch_seconds: float  # their training and validation passes
     tasks: tuple[Task, ...]
     workers: int
     first_claim: float  # submit to the first claim
@@ -190,16 +191,17 @@ def wait_for_sweep(database_url: str, timeout: float) -> None:
         engine.dispose()
 
 
-def read_sweep(database_url: str) -> tuple[list[RunRecord], int]:
-    """Every run of the scratch store, and the epochs they trained (epoch_metrics rows)."""
+def read_sweep(database_url: str) -> tuple[list[RunRecord], int, float]:
+    """Every run of the scratch store, the epochs they trained (epoch_metrics rows) and those epochs' seconds
+    (each a training pass and the validation pass after it)."""
     engine = open_store(database_url, create=True)
     try:
         with session_scope(engine) as session:
             runs = list_runs(session)
-            epochs = sum(len(curve) for curve in run_histories(session, [r.id for r in runs]).values())
+            curves = run_histories(session, [r.id for r in runs]).values()
     finally:
         engine.dispose()
-    return runs, epochs
+    return runs, sum(len(c) for c in curves), sum(e.seconds or 0.0 for c in curves for e in c)
 
 
 def measure(strategy: str, grid: Grid, args: argparse.Namespace, scratch: Path) -> SweepResult:
@@ -218,7 +220,7 @@ def measure(strategy: str, grid: Grid, args: argparse.Namespace, scratch: Path) 
         submitted = datetime.now(UTC)
         mnistq("submit", str(spec), "--json", env=env)
         wait_for_sweep(database_url, args.timeout)
-        runs, epochs = read_sweep(database_url)
+        runs, epochs, epoch_seconds = read_sweep(database_url)
     tasks = tuple(Task.from_record(r) for r in runs)
     statuses: dict[str, int] = {}
     for r in runs:
@@ -227,6 +229,7 @@ def measure(strategy: str, grid: Grid, args: argparse.Namespace, scratch: Path) 
         strategy=strategy,
         wall=(max(t.finished_at for t in tasks) - submitted).total_seconds(),
         epochs=epochs,
+        epoch_seconds=epoch_seconds,
         tasks=tasks,
         workers=args.workers,
         first_claim=(min(t.claimed_at for t in tasks) - submitted).total_seconds(),
@@ -259,36 +262,40 @@ def points(acc: float | None) -> str:
 def print_table(rows: Sequence[SweepResult], anchor: AnchorResult | None, workers: int) -> None:
     grid = next((r for r in rows if r.strategy == "grid"), None)
     print(f"\n{'strategy':<10}{'wall s':>8}{'epochs':>8}{'% grid ep':>10}{'% grid wall':>12}{'best val':>9}"
-          f"{'test':>7}{'util':>6}   runs")
+          f"{'test':>7}{'util':>6}{'load':>6}   runs")
     for r in rows:
         best = r.best
         print(f"{r.strategy:<10}{r.wall:>8.1f}{r.epochs:>8}{percent(r.epochs, grid.epochs) if grid else '-':>10}"
               f"{percent(r.wall, grid.wall) if grid else '-':>12}{points(best and best.val_acc):>9}"
-              f"{points(best and best.test_acc):>7}{r.utilisation:>6.0%}   "
+              f"{points(best and best.test_acc):>7}{r.utilisation:>6.0%}{r.load_before:>6.1f}   "
               f"{', '.join(f'{n} {s}' for s, n in r.statuses.items())}")
     if anchor is not None:
         print(f"{'Halving':<10}{anchor.wall:>8.1f}{anchor.epochs:>8}"
               f"{percent(anchor.epochs, grid.epochs) if grid else '-':>10}"
               f"{percent(anchor.wall, grid.wall) if grid else '-':>12}{points(anchor.best_val):>9}"
-              f"{points(anchor.best_test):>7}{'-':>6}   {anchor.fits} fits, {anchor.failed} diverged")
+              f"{points(anchor.best_test):>7}{'-':>6}{anchor.load_before:>6.1f}   {anchor.fits} fits, "
+              f"{anchor.failed} diverged")
         print(f"(Halving: HalvingGridSearchCV, n_jobs {workers}; its best config "
               f"{anchor.best_params} retrained at max_iter {anchor.max_iter} untimed for the test column; "
               f"iterations (max_iter x candidates): {', '.join(f'{n} x {c}' for n, c in anchor.rungs)})")
     print("(best val: highest validation accuracy of any run; test: that run's test accuracy; util: task time /"
-          " (workers x first claim..last finish))")
+          " (workers x first claim..last finish); load: 1-minute load average at the start of the row)")
 
 
 def where_time_goes(rows: Sequence[SweepResult]) -> None:
     """Per strategy: worker time split into training, per-task overhead and idle (the tail included)."""
-    print("\nwhere the time goes (seconds of worker time, all workers together):")
+    print("\nwhere the time goes (seconds of worker time, all workers together; epochs: training + validation "
+          "passes; in-run: epoch writes, rung decisions, checkpoints, the final test pass; per task: claim, dataset, "
+          "final write; idle: between tasks and the tail, when a worker had nothing left):")
     for r in rows:
         held = sum(t.seconds for t in r.tasks)
         trained = sum(t.train_seconds for t in r.tasks)
         total = r.workers * span(r.tasks)
-        print(f"  {r.strategy:<7} span {span(r.tasks):6.1f} x {r.workers} = {total:7.1f}: training {trained:7.1f}, "
-              f"per-task overhead {held - trained:6.1f} ({(held - trained) / len(r.tasks) * 1000:.0f} ms x "
-              f"{len(r.tasks)} runs), idle {total - held:6.1f} (tail {tail(r.tasks):.1f} with a worker done); "
-              f"submit to first claim {r.first_claim:.1f}")
+        n = len(r.tasks)
+        print(f"  {r.strategy:<7} {span(r.tasks):6.1f} x {r.workers} = {total:6.1f}: epochs {r.epoch_seconds:6.1f}, "
+              f"in-run {trained - r.epoch_seconds:5.1f} ({(trained - r.epoch_seconds) / r.epochs * 1000:.0f} ms "
+              f"per epoch), per task {held - trained:4.1f} ({(held - trained) / n * 1000:.0f} ms x {n}), "
+              f"idle {total - held:5.1f} (tail {tail(r.tasks):.1f}); submit to first claim {r.first_claim:.1f}")
 
 
 def verdict(ok: bool) -> str:
@@ -378,7 +385,7 @@ def main(argv: list[str] | None = None) -> None:
         from model.data.prepare import prepare
 
         configs = grid.configs()
-        with announced(f"HalvingGridSearchCV (load {os.getloadavg()[0]:.2f})"):
+        with announced("HalvingGridSearchCV (and its best config retrained, untimed)"):
             anchor = run_anchor(configs, prepare(configs[0]), max_resources=grid.epochs, factor=SEARCH["eta"],
                                 min_resources=SEARCH["min_epochs"], n_jobs=args.workers)
     print_table(rows, anchor, args.workers)

@@ -10,6 +10,7 @@ split, score on the validation split, both z-scored with the training split's st
 
 from __future__ import annotations
 
+import os
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -35,6 +36,7 @@ class AnchorResult:
     best_val: float  # the best config's validation accuracy at its last rung
     max_iter: int  # the largest rung, max_resources: the best config is retrained this long for best_test
     rungs: tuple[tuple[int, int], ...]  # per iteration: (max_iter, candidates fitted)
+    load_before: float  # 1-minute load average when the search started
     best_test: float  # that config retrained once at max_resources epochs, untimed, on the test split
 
 
@@ -89,7 +91,7 @@ def run_anchor(
         warnings.simplefilter("ignore", ConvergenceWarning)
         warnings.simplefilter("ignore", FitFailedWarning)
         warnings.simplefilter("ignore", UserWarning)  # "one or more of the test scores are non-finite"
-        start = time.perf_counter()
+        load_before, start = os.getloadavg()[0], time.perf_counter()
         search.fit(x, y)
         wall = time.perf_counter() - start
         scores = np.asarray(search.cv_results_["mean_test_score"], dtype=float)
@@ -105,5 +107,6 @@ def run_anchor(
         best_val=float(search.best_score_),
         max_iter=max_resources,
         rungs=halving_rungs(search.cv_results_),
+        load_before=load_before,
         best_test=float(clf.score(data.test.x, data.test.y)),
     )
