@@ -35,7 +35,7 @@ class AnchorResult:
     best_params: dict[str, Any]
     best_val: float  # the best config's validation accuracy at its last rung
     max_iter: int  # the largest rung, max_resources: the best config is retrained this long for best_test
-    rungs: tuple[tuple[int, int], ...]  # per iteration: (max_iter, candidates fitted)
+    rungs: tuple[tuple[int, int, float], ...]  # per iteration: (max_iter, candidates, their fit + score seconds)
     load_before: float  # 1-minute load average when the search started
     best_test: float  # that config retrained once at max_resources epochs, untimed, on the test split
 
@@ -46,12 +46,15 @@ def halving_epochs(cv_results: Mapping[str, Sequence[int]], n_splits: int = 1) -
     return int(sum(int(n) for n in cv_results["n_resources"])) * n_splits
 
 
-def halving_rungs(cv_results: Mapping[str, Sequence[int]]) -> tuple[tuple[int, int], ...]:
-    """(max_iter, candidates) per iteration of a search, in order."""
-    counts: dict[int, int] = {}
-    for n in cv_results["n_resources"]:
-        counts[int(n)] = counts.get(int(n), 0) + 1
-    return tuple(sorted(counts.items()))
+def halving_rungs(cv_results: Mapping[str, Sequence[Any]]) -> tuple[tuple[int, int, float], ...]:
+    """(max_iter, candidates, seconds their fits and scoring took, summed over candidates) per iteration of a
+    search, in order (one split: the mean times are the times)."""
+    rungs: dict[int, tuple[int, float]] = {}
+    times = zip(cv_results["mean_fit_time"], cv_results["mean_score_time"], strict=True)
+    for n, (fit, score) in zip(cv_results["n_resources"], times, strict=True):
+        count, seconds = rungs.get(int(n), (0, 0.0))
+        rungs[int(n)] = (count + 1, seconds + float(fit) + float(score))
+    return tuple((n, count, seconds) for n, (count, seconds) in sorted(rungs.items()))
 
 
 def param_grid(configs: Sequence[TrainConfig]) -> list[dict[str, list[Any]]]:

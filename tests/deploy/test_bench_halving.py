@@ -3,6 +3,7 @@ counts for HalvingGridSearchCV, and `--quick` end to end on the session's privat
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -57,12 +58,23 @@ def test_the_best_run_is_the_best_validation_accuracy_not_the_best_test() -> Non
     assert best is not None and (best.val_acc, best.test_acc) == (0.93, 0.91)
 
 
+def test_equal_validation_accuracies_go_to_the_lower_validation_loss() -> None:
+    tied = [dataclasses.replace(task("a", 0, 1, 0.955, 0.941), val_loss=0.20),
+            dataclasses.replace(task("b", 0, 1, 0.955, 0.944), val_loss=0.18),
+            dataclasses.replace(task("b", 1, 2, 0.955, 0.950), val_loss=float("nan"))]
+    for order in (tied, tied[::-1]):
+        best = best_run(order)
+        assert best is not None and best.test_acc == 0.944
+
+
 def test_halving_epochs_sum_max_iter_over_every_fit() -> None:
     # 54 candidates, factor 3, 1..27 epochs: 54 x 1 + 18 x 3 + 6 x 9 + 2 x 27 epochs
-    cv_results = {"n_resources": [1] * 54 + [3] * 18 + [9] * 6 + [27] * 2}
+    resources = [1] * 54 + [3] * 18 + [9] * 6 + [27] * 2
+    cv_results = {"n_resources": resources, "mean_fit_time": [0.5 * n for n in resources],
+                  "mean_score_time": [0.25] * len(resources)}
     assert halving_epochs(cv_results) == 216
     assert halving_epochs(cv_results, n_splits=5) == 1080
-    assert halving_rungs(cv_results) == ((1, 54), (3, 18), (9, 6), (27, 2))
+    assert halving_rungs(cv_results) == ((1, 54, 54 * 0.75), (3, 18, 18 * 1.75), (9, 6, 6 * 4.75), (27, 2, 2 * 13.75))
 
 
 def test_the_anchor_maps_l2_per_batch_size_and_counts_its_fits() -> None:
@@ -71,7 +83,7 @@ def test_the_anchor_maps_l2_per_batch_size_and_counts_its_fits() -> None:
     assert param_grid(configs)[0]["alpha"] == [pytest.approx(1e-3 * 32)]
     result = run_anchor(configs, prepare(configs[0]), max_resources=3, factor=3, min_resources=1, n_jobs=1)
     assert (result.fits, result.epochs, result.max_iter) == (3 + 1, 3 * 1 + 1 * 3, 3)
-    assert result.rungs == ((1, 3), (3, 1))
+    assert [(n, count) for n, count, _ in result.rungs] == [(1, 3), (3, 1)]
     assert result.best_params["learning_rate_init"] in (0.001, 0.01, 0.1)
     assert 0.0 <= result.best_test <= 1.0
 
