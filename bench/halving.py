@@ -32,6 +32,7 @@ import json
 import math
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
@@ -182,11 +183,15 @@ class SweepResult:
         return best_run(self.tasks)
 
 
-def wait_for_sweep(database_url: str, timeout: float) -> None:
-    """Poll the store until no run of the (only) sweep is queued or running; stop on a failed run or timeout."""
+def wait_for_sweep(database_url: str, timeout: float, started: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Poll the store until no run of the (only) sweep is queued or running; stop when a run failed, a worker of
+    `started` died, or after `timeout` seconds."""
     engine, deadline = open_store(database_url, create=True), time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
+            dead = [f"worker {i} (exit {p.returncode})" for i, p in enumerate(started) if p.poll() is not None]
+            if dead:
+                sys.exit(f"{', '.join(dead)} died during the sweep; logs in the benchmark's temporary folder")
             with session_scope(engine) as session:
                 runs = list_runs(session)
             if runs and not any(r.status in UNFINISHED for r in runs):
@@ -224,11 +229,11 @@ def measure(strategy: str, grid: Grid, args: argparse.Namespace, scratch: Path) 
         mnistq("db", "upgrade", env=env)
         logs = scratch / strategy
         logs.mkdir()
-        stack.enter_context(workers(Layout(args.workers, 1), env, logs))
+        started = stack.enter_context(workers(Layout(args.workers, 1), env, logs))
         load_before = os.getloadavg()[0]
         submitted = datetime.now(UTC)
         mnistq("submit", str(spec), "--json", env=env)
-        wait_for_sweep(database_url, args.timeout)
+        wait_for_sweep(database_url, args.timeout, started)
         runs, epochs, epoch_seconds = read_sweep(database_url)
     tasks = tuple(Task.from_record(r) for r in runs)
     statuses: dict[str, int] = {}
@@ -364,7 +369,7 @@ def announced(label: str) -> Iterator[None]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.halving", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.halving", description=" ".join(__doc__.split("\n\n")[0].split()))
     parser.add_argument("--quick", action="store_true", help="6 configs x 3 epochs: seconds, for the tests")
     parser.add_argument("--epochs", type=int, default=None, help="epochs per run, the largest rung (default 27)")
     parser.add_argument("--workers", type=int, default=2, help="mnistq worker processes, 1 BLAS thread each; "

@@ -167,8 +167,9 @@ def mnistq(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 @contextmanager
-def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[None]:
-    """`layout.workers` worker processes, ready to consume; every process group is ended on exit."""
+def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """`layout.workers` worker processes, ready to consume (yielded, for a caller that watches them die); every
+    process group is ended on exit."""
     env = {key: value for key, value in env.items() if key not in SIZING}
     options: list[str] = []
     if not layout.defaults:
@@ -189,7 +190,7 @@ def workers(layout: Layout, env: dict[str, str], logs: Path) -> Iterator[None]:
                 sys.exit(f"workers did not start; the first one's log ends:\n{tail}")
             time.sleep(0.2)
         check_sizes(layout, [log for _, log in started])
-        yield
+        yield [process for process, _ in started]
     finally:
         for process, _ in started:
             if process.poll() is None:

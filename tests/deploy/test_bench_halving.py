@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.halving import FULL, QUICK, Task, best_run, tail, utilisation
+from bench.halving import FULL, QUICK, Task, best_run, tail, utilisation, wait_for_sweep
 from bench.halving_anchor import halving_epochs, halving_rungs, param_grid, run_anchor
 from model.config import TrainConfig
 from model.data.prepare import prepare
@@ -86,6 +86,13 @@ def test_the_anchor_maps_l2_per_batch_size_and_counts_its_fits() -> None:
     assert [(n, count) for n, count, _ in result.rungs] == [(1, 3), (3, 1)]
     assert result.best_params["learning_rate_init"] in (0.001, 0.01, 0.1)
     assert 0.0 <= result.best_test <= 1.0
+
+
+def test_a_worker_that_dies_stops_the_wait(tmp_path) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    dead.wait()
+    with pytest.raises(SystemExit, match=r"worker 0 \(exit 3\) died during the sweep"):
+        wait_for_sweep(f"sqlite:///{tmp_path / 'store.db'}", timeout=60, started=[dead])
 
 
 def test_quick_runs_every_strategy_end_to_end(pg_admin_url: str, redis_url: str) -> None:
