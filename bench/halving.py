@@ -17,7 +17,8 @@ per strategy: wall = submit to the last run's finished_at; epochs trained = epoc
 validation accuracy and the test accuracy of that run; utilisation = sum of task times (claimed_at, else
 started_at, to finished_at) / (workers x span from the first claim to the last finish).
 
-The anchor (bench/halving_anchor.py): HalvingGridSearchCV over the same 54 configs, max_iter from 1 to `--epochs`
+The anchor (bench/halving_anchor.py), run right after ASHA so that the two see the same load on a shared
+machine: HalvingGridSearchCV over the same 54 configs, max_iter from 1 to `--epochs`
 by factor 3, on the same train/val split, n_jobs = `--workers`, timed around `fit`; its best config is retrained
 once at `--epochs` iterations outside the timing to score it on the test split.
 
@@ -55,6 +56,8 @@ STRATEGIES = ("grid", "asha", "median")
 ANCHOR = "sklearn"
 SEARCH = {"metric": "val_loss", "min_epochs": 1, "eta": 3}
 UNFINISHED = ("queued", "running")
+# the anchor right after ASHA: the two rows a target compares see the same load on a shared machine
+RUN_ORDER = ("grid", "asha", ANCHOR, "median")
 
 
 @dataclass(frozen=True)
@@ -351,6 +354,15 @@ def targets(rows: Sequence[SweepResult], anchor: AnchorResult | None) -> list[st
     return lines
 
 
+def measure_anchor(grid: Grid, n_jobs: int) -> AnchorResult:
+    """HalvingGridSearchCV over `grid`'s configs on their (one) split, with ASHA's factor and first rung."""
+    from model.data.prepare import prepare
+
+    configs = grid.configs()
+    return run_anchor(configs, prepare(configs[0]), max_resources=grid.epochs, factor=SEARCH["eta"],
+                      min_resources=SEARCH["min_epochs"], n_jobs=n_jobs)
+
+
 def parse_strategies(text: str) -> list[str]:
     chosen = [part.strip() for part in text.split(",") if part.strip()]
     unknown = [name for name in chosen if name not in (*STRATEGIES, ANCHOR)]
@@ -393,16 +405,13 @@ def main(argv: list[str] | None = None) -> None:
     rows: list[SweepResult] = []
     anchor = None
     with tempfile.TemporaryDirectory(prefix="mnistq-halving-") as tmp:
-        for strategy in [s for s in args.strategies if s in STRATEGIES]:
-            with announced(strategy):
-                rows.append(measure(strategy, grid, args, Path(tmp)))
-    if ANCHOR in args.strategies:
-        from model.data.prepare import prepare
-
-        configs = grid.configs()
-        with announced("HalvingGridSearchCV (and its best config retrained, untimed)"):
-            anchor = run_anchor(configs, prepare(configs[0]), max_resources=grid.epochs, factor=SEARCH["eta"],
-                                min_resources=SEARCH["min_epochs"], n_jobs=args.workers)
+        for name in sorted(args.strategies, key=RUN_ORDER.index):
+            if name == ANCHOR:
+                with announced("HalvingGridSearchCV (and its best config retrained, untimed)"):
+                    anchor = measure_anchor(grid, args.workers)
+            else:
+                with announced(name):
+                    rows.append(measure(name, grid, args, Path(tmp)))
     print_table(rows, anchor, args.workers)
     if rows:
         where_time_goes(rows)
