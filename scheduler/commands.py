@@ -85,8 +85,6 @@ def submit(
     (cancelled, or still queued/running when it stopped), printing the `mnistq retry` that resumes them.
     """
     spec = load_spec(spec_file, max_runs=max_runs)
-    if spec.plan.adaptive:
-        click.echo(spec.plan.describe(max(c.epochs for c in spec.configs)), err=True)
     url = broker_url()
     sender = None
     if url is not None:
@@ -102,6 +100,8 @@ def submit(
         submitted = store_sweep(session, spec, extend=extend_id)
     if (notice := extension_notice(spec, submitted)) is not None:
         click.echo(notice, err=True)
+    if spec.plan.adaptive:
+        click.echo(spec.plan.describe(max(c.epochs for c in spec.configs)), err=True)
     summary = {"sweep_id": submitted.sweep_id, "runs": submitted.runs, "new": submitted.new, "reused": submitted.reused}
     note = f"sweep {submitted.sweep_id} ({printable(submitted.sweep_name)}): {submitted.runs} runs, {submitted.new} new, {submitted.reused} reused"
     target = Target(submitted.sweep_id)
