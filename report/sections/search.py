@@ -7,7 +7,7 @@ import numpy as np
 
 from adaptive import SearchPlan
 from db import RungSummary, RunRecord
-from db.status import COMPLETED, DIVERGED, PRUNED, QUEUED, RUNNING
+from db.status import COMPLETED, DIVERGED, PRUNED, QUEUED, RUNNING, STATUSES
 from report.data import SweepView
 from report.document import Block, Figure, Note, Paragraph, Section, Table
 from report.formatting import DASH, fmt_acc, fmt_loss, fmt_params
@@ -32,7 +32,7 @@ def search_section(view: SweepView) -> Section | None:
     best = winner(view.runs, plan)
     blocks: list[Block] = [
         Paragraph(_plan_text(plan, judged, longest)),
-        Paragraph(_outcome_text(view, plan, rungs, best)),
+        Paragraph(_outcome_text(view, data, rungs, best)),
         _figure(view, data, judged, best),
         _rung_table(plan, rungs),
         Paragraph(_spend_text(epoch_spend(view.sweep.id, view.runs, data.histories))),
@@ -61,14 +61,23 @@ def _plan_text(plan: SearchPlan, judged: tuple[int, ...], longest: int) -> str:
     )
 
 
-def _outcome_text(view: SweepView, plan: SearchPlan, rungs: tuple[RungSummary, ...], best: RunRecord | None) -> str:
-    statuses = {status: sum(run.status == status for run in view.runs) for status in (COMPLETED, PRUNED)}
+def _outcome_text(view: SweepView, data: SearchData, rungs: tuple[RungSummary, ...], best: RunRecord | None) -> str:
+    plan = data.plan
+    by_status = {status: sum(run.status == status for run in view.runs) for status in STATUSES}
+    statuses = ", ".join(
+        f"{n} {status}" for status, n in by_status.items() if n or status in (COMPLETED, PRUNED)
+    )
     shown = rungs if plan.strategy == "asha" else tuple(r for r in rungs if r.pruned)
     where = "; ".join(f"{r.pruned} at epoch {r.rung}" for r in shown)
-    text = (
-        f"Of {len(view.runs)} runs, {statuses[COMPLETED]} completed and {statuses[PRUNED]} "
-        f"are pruned{f' (pruned by this sweep: {where})' if where else ''}."
-    )
+    text = f"Of {len(view.runs)} runs: {statuses}{f' (pruned by this sweep: {where})' if where else ''}."
+    judged = {decision.run_id for decision in data.decisions}
+    unjudged = [run for run in view.runs if run.id not in judged]
+    reused = sum(run.sweep_id != view.sweep.id for run in unjudged)
+    if unjudged:
+        text += (
+            f" {len(unjudged)} runs have no decision of this sweep ({reused} reused from earlier sweeps, "
+            f"{len(unjudged) - reused} not judged yet or stopped before their first decision epoch)."
+        )
     if best is None:
         return f"{text} No completed run has a finite {plan.metric}: there is no winner yet."
     value = _fmt(plan.metric, getattr(best, plan.metric))
@@ -109,7 +118,7 @@ def _figure(view: SweepView, data: SearchData, judged: tuple[int, ...], best: Ru
             winner=best.id if best else None,
         ),
         alt=f"{data.plan.metric} per epoch of each of the {len(traces)} runs; pruned runs faded",
-        caption=f"{data.plan.metric} of every run per epoch: runs that trained all their epochs solid, pruned "
+        caption=f"{data.plan.metric} of every run per epoch: completed runs solid, pruned "
         f"runs faded (a dot where each stopped), diverged runs crossed, the winner dark. {lines}",
     )
 
