@@ -92,12 +92,13 @@ def test_kill9_at_a_rung_boundary(fault_env: dict[str, str], tmp_path: Path) -> 
             wait_ready(log)
         spec = adaptive_spec(tmp_path, "kill-at-rung", SLOW_GRID, epochs=EPOCHS, search=ASHA, hidden=SLOW)
         sweep_id = mnistq_json("submit", str(spec), "--json", env=env)["sweep_id"]
-        victim = None
+        victim, missed = None, 0
         for _ in range(3):  # a run that finishes between the look and the kill is no victim: look again
             run_id, holder = _found(lambda: _held_past_rung_one(store, sweep_id), 90, "a run kept at rung 1 and training")
             if _kill_holder(store, run_id, holder):
                 victim = run_id
                 break
+            missed += 1  # that kill may have hit the process on its next run: a second attempt, allowed below
         assert victim is not None, "three runs finished between being seen at rung 1 and the kill"
         wait_until(lambda: store.all_finished(sweep_id), 120, "the sweep to finish")
 
@@ -105,9 +106,8 @@ def test_kill9_at_a_rung_boundary(fault_env: dict[str, str], tmp_path: Path) -> 
     assert runs[victim].attempts == 2
     resumed = _resumed_from(logs, victim)
     assert len(resumed) == 1 and resumed[0] >= 1  # from its rung-1 checkpoint (or a later one), not from scratch
-    for run in runs.values():
-        if run.id != victim:
-            assert run.attempts == 1 and _resumed_from(logs, run.id) == [], run
+    others = [run for run in runs.values() if run.id != victim]
+    assert sum(run.attempts - 1 for run in others) <= missed, [(r.id, r.attempts) for r in others]
 
 
 def test_redis_restart_mid_adaptive_sweep(pg_url: str, private_redis: PrivateRedis, tmp_path: Path) -> None:
