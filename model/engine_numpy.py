@@ -31,11 +31,13 @@ def train(
     data: PreparedData,
     on_epoch: OnEpoch | None = None,
     resume_from: dict[str, np.ndarray] | None = None,
+    stop_after: int | None = None,
 ) -> TrainResult:
     """Train a network as `config` says on `data.train` and evaluate it (see `model.loop.run_training`)."""
     if config.engine != "numpy":
         raise ConfigError("engine", config.engine, "'numpy' (this is the numpy engine)")
-    return run_training(config, data, NumpyRunner(config, data), on_epoch=on_epoch, resume_from=resume_from)
+    return run_training(config, data, NumpyRunner(config, data), on_epoch=on_epoch, resume_from=resume_from,
+                        stop_after=stop_after)
 
 
 class NumpyRunner:

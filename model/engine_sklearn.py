@@ -145,6 +145,8 @@ def train(
     data: PreparedData,
     on_epoch: OnEpoch | None = None,
     resume_from: dict[str, np.ndarray] | None = None,
+    stop_after: int | None = None,
 ) -> TrainResult:
     """Train the MLPClassifier baseline for `config` on `data`. Pure: no disk, no database."""
-    return run_training(config, data, SklearnRunner(config, data), on_epoch=on_epoch, resume_from=resume_from)
+    return run_training(config, data, SklearnRunner(config, data), on_epoch=on_epoch, resume_from=resume_from,
+                        stop_after=stop_after)

@@ -86,10 +86,15 @@ def run_training(
     runner: EpochRunner,
     on_epoch: OnEpoch | None = None,
     resume_from: Mapping[str, np.ndarray] | None = None,
+    stop_after: int | None = None,
 ) -> TrainResult:
     """Run epochs `len(history) + 1 .. config.epochs` of `runner` and return the outcome. Never raises on
     divergence. With `config.patience` > 0, stops after that many epochs without a lower validation loss and
-    returns the best epoch's weights; otherwise returns the last finite epoch's weights."""
+    returns the best epoch's weights; otherwise returns the last finite epoch's weights.
+
+    `stop_after` ends the training after that epoch (status "cancelled"), without changing the schedule's
+    horizon, which stays `config.epochs`; a run resumed at that very epoch trains none and is evaluated as
+    its snapshot left it."""
     start = time.perf_counter()
     progress = _Progress()
     if resume_from is not None:
@@ -98,6 +103,9 @@ def run_training(
     status, message = COMPLETED, ""
     timing = _Timing()
     for epoch in range(len(progress.history), config.epochs):
+        if stop_after is not None and epoch >= stop_after:
+            status, message = CANCELLED, f"stopped after epoch {epoch}"
+            break
         if early_stopping and epoch - (progress.best_epoch or 0) >= config.patience:
             message = f"early stopping after epoch {epoch}: val loss last improved in epoch {progress.best_epoch}"
             break  # checked before each epoch, so a run resumed right at this point stops too

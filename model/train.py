@@ -14,11 +14,13 @@ def train(
     data: PreparedData,
     on_epoch: OnEpoch | None = None,
     resume_from: dict[str, np.ndarray] | None = None,
+    stop_after: int | None = None,
 ) -> TrainResult:
     """Train `config` on `data` with its engine and return the result.
 
     `on_epoch` is called after every epoch (return False to stop: status "cancelled"); `resume_from` is a
-    snapshot taken by an earlier call's `EpochProgress.snapshot()` and continues that run bitwise-identically.
+    snapshot taken by an earlier call's `EpochProgress.snapshot()` and continues that run bitwise-identically;
+    `stop_after` ends it after that epoch (see `model.loop.run_training`).
     """
     if config.engine == "numpy":
         from model.engine_numpy import train as run
@@ -26,4 +28,4 @@ def train(
         from model.engine_sklearn import train as run
     else:  # TrainConfig.validate rejects this; kept for configs built by hand
         raise ValueError(f"unknown engine {config.engine!r}")
-    return run(config, data, on_epoch=on_epoch, resume_from=resume_from)
+    return run(config, data, on_epoch=on_epoch, resume_from=resume_from, stop_after=stop_after)

@@ -226,12 +226,14 @@ def sweeps(limit: int, as_json: bool) -> None:
     if not found:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
         return
-    headers = ("id", "name", "created", "runs", "completed", "failed", "diverged", "running", "queued", "cancelled")
+    headers = (
+        "id", "name", "created", "runs", "completed", "pruned", "failed", "diverged", "running", "queued", "cancelled"
+    )
     rows = [
         (
             s.id, s.name, s.created_at.strftime("%Y-%m-%d %H:%M"), counts[s.id].total, counts[s.id].completed,
-            counts[s.id].failed, counts[s.id].diverged, counts[s.id].running, counts[s.id].queued,
-            counts[s.id].cancelled,
+            counts[s.id].pruned, counts[s.id].failed, counts[s.id].diverged, counts[s.id].running,
+            counts[s.id].queued, counts[s.id].cancelled,
         )
         for s in found
     ]

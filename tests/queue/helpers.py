@@ -92,7 +92,7 @@ def adaptive_spec(tmp_path: Path, name: str, grid: str, *, epochs: int, search: 
 
 
 def check_adaptive_sweep(
-    url: str, sweep_id: int, *, max_attempts: int = 1, tolerate_finished_after_prune: bool = False
+    url: str, sweep_id: int, *, max_attempts: int = 1
 ) -> dict[int, Any]:
     """Assert what a finished adaptive sweep (one sweep holding each of its runs, all of the same epochs) must
     hold, and return its runs (RunRecord) by id:
@@ -104,11 +104,6 @@ def check_adaptive_sweep(
       trained all its epochs;
     - the rung summaries say the same: arrived = continued + pruned + diverged, and every run continued at
       a rung arrived at the next one.
-
-    `tolerate_finished_after_prune` lets through, and only that, a product bug that a random kill -9 can hit
-    (pinned by tests/faults/test_adaptive_faults.py::test_a_pruned_run_whose_worker_dies_before_finishing_
-    stays_pruned, an xfail): a run pruned by its only sweep whose process died after the pruning committed
-    and before the run's final write is resumed and trained to the end, ending completed.
     """
     with session_scope(open_store(url, create=True)) as session:
         plan = SearchPlan.from_dict(get_sweep(session, sweep_id).spec.get("search"))
@@ -132,8 +127,6 @@ def check_adaptive_sweep(
                 assert epochs[-1] == mine[-1].rung, where
                 assert get_artifact(session, run_id, "checkpoint") is not None, where
                 assert get_artifact(session, run_id, "final") is not None, where
-            elif tolerate_finished_after_prune and run.attempts > 1 and mine and mine[-1].verdict == "pruned":
-                assert epochs[-1] == run.config["epochs"], where
             else:
                 assert len(mine) == len(planned) and all(d.verdict == "kept" for d in mine), where
                 assert epochs[-1] == run.config["epochs"], where
