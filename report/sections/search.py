@@ -63,7 +63,8 @@ def _plan_text(plan: SearchPlan, judged: tuple[int, ...], longest: int) -> str:
 
 def _outcome_text(view: SweepView, data: SearchData, rungs: tuple[RungSummary, ...], best: RunRecord | None) -> str:
     plan = data.plan
-    by_status = {status: sum(run.status == status for run in view.runs) for status in STATUSES}
+    order = (COMPLETED, PRUNED, *(status for status in STATUSES if status not in (COMPLETED, PRUNED)))
+    by_status = {status: sum(run.status == status for run in view.runs) for status in order}
     statuses = ", ".join(
         f"{n} {status}" for status, n in by_status.items() if n or status in (COMPLETED, PRUNED)
     )

@@ -119,14 +119,17 @@ def test_redis_restart_mid_adaptive_sweep(pg_url: str, private_redis: PrivateRed
     with running(*workers, reaper):
         for log in logs:
             wait_ready(log)
-        spec = adaptive_spec(tmp_path, "restart", SLOW_GRID, epochs=EPOCHS, search=ASHA, hidden=SLOW)
+        grid = SLOW_GRID.replace("batch_size = [16]", "batch_size = [16, 24]")  # 18 runs: a wide mid-sweep
+        spec = adaptive_spec(tmp_path, "restart", grid, epochs=EPOCHS, search=ASHA, hidden=SLOW)
         sweep_id = mnistq_json("submit", str(spec), "--json", env=env)["sweep_id"]
 
-        def judged_and_waiting() -> bool:
+        def judged_and_waiting() -> bool:  # mid-sweep: rungs have results, and runs still wait for a worker
             statuses = [r.status for r in store.runs(sweep_id)]
-            return _held_past_rung_one(store, sweep_id) is not None and statuses.count("queued") >= 2
+            with session_scope(store.engine) as session:
+                judged = bool(sweep_decisions(session, sweep_id))
+            return judged and "running" in statuses and statuses.count("queued") >= 2
 
-        wait_until(judged_and_waiting, 90, "a run past rung 1 and runs still queued", every=0.02)
+        wait_until(judged_and_waiting, 90, "rung decisions, a run training and runs still queued", every=0.02)
         # runs with an epoch stored now have a checkpoint (rung 1 keeps one): cut off, they must resume from it
         checkpointed = [r.id for r in store.runs(sweep_id, ["running"]) if store.epochs(r.id)]
         assert checkpointed
