@@ -120,6 +120,17 @@ class Run(Base):
     l2: Mapped[float | None] = mapped_column(Double)
     momentum: Mapped[float | None] = mapped_column(Double)
     seed: Mapped[int | None] = mapped_column(BigInteger)  # up to 2**32 - 1
+    dropout: Mapped[float | None] = mapped_column(Double)
+    lr_schedule: Mapped[str | None] = mapped_column(String(32))
+    lr_step_epochs: Mapped[int | None] = mapped_column(Integer)
+    lr_gamma: Mapped[float | None] = mapped_column(Double)
+    patience: Mapped[int | None] = mapped_column(Integer)
+    augment_shift: Mapped[int | None] = mapped_column(Integer)
+    nesterov: Mapped[int | None] = mapped_column(Integer)  # 0 or 1: filters compare it as a number
+    dtype: Mapped[str | None] = mapped_column(String(16))
+    val_fraction: Mapped[float | None] = mapped_column(Double)
+    test_fraction: Mapped[float | None] = mapped_column(Double)
+    label_column: Mapped[str | None] = mapped_column(Text)
     # lifecycle and lease
     status: Mapped[str] = mapped_column(String(16))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=false())

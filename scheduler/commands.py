@@ -170,7 +170,8 @@ def status(sweep: str | None, as_json: bool) -> None:
     for c in counts:
         click.echo(f"sweep {c.sweep_id} ({names[c.sweep_id]}): {status_line(c, None, show_eta=False)}")
         if sweep:
-            click.echo("  runs: " + ", ".join(f"{c.by_status[status]} {status}" for status in _STATUS_ORDER))
+            shown = [s for s in _STATUS_ORDER if s != "pruned" or c.pruned or c.sweep_id in rungs]  # grid: no prunes
+            click.echo("  runs: " + ", ".join(f"{c.by_status[status]} {status}" for status in shown))
             click.echo(f"  throughput: {_throughput_text(c)}")
             mean = format_duration(c.mean_train_seconds)
             click.echo(f"  training time {format_duration(c.total_train_seconds)} in all, {mean} per finished run")
@@ -253,8 +254,8 @@ def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None,
     Filters compare config parameters and final metrics: = != < <= > >=, in (...), and/or/not and
     parentheses. A comparison never matches a missing or NaN value: select those with `is null` / `is nan`
     (and `is not ...`), e.g. "test_acc is null" or "val_loss is nan". Fields: id, sweep_id, engine, status,
-    attempts, dataset, hidden, depth, learning_rate, batch_size, epochs, optimizer, activation, l2, momentum,
-    seed, train/val/test acc and loss, best_epoch, train_seconds.
+    attempts, every config key (dataset, hidden, learning_rate, dropout, lr_schedule, ...; nesterov is 0 or 1),
+    depth (hidden layers), train/val/test acc and loss, best_epoch, train_seconds. CSV has them all.
     """
     with session_scope(open_store()) as session:
         sweep_id = None if sweep is None else resolve_sweep(session, sweep)

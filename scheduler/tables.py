@@ -15,8 +15,10 @@ from db import RunRecord
 # the fields of `mnistq runs --format json|csv`, in order
 RUN_FIELDS = (
     "id", "sweep_id", "engine", "status", "attempts", "dataset", "hidden", "activation", "optimizer",
-    "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed", "train_acc", "val_acc", "test_acc",
-    "train_loss", "val_loss", "test_loss", "best_epoch", "train_seconds", "error",
+    "learning_rate", "batch_size", "epochs", "l2", "momentum", "nesterov", "seed", "dropout", "lr_schedule",
+    "lr_step_epochs", "lr_gamma", "patience", "augment_shift", "dtype", "val_fraction", "test_fraction",
+    "label_column", "train_acc", "val_acc", "test_acc", "train_loss", "val_loss", "test_loss", "best_epoch",
+    "train_seconds", "error",
 )
 TABLE_FIELDS = (
     "id", "sweep_id", "engine", "status", "hidden", "learning_rate", "batch_size", "seed", "val_acc",
