@@ -141,8 +141,13 @@ def _conclude(
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.option(
+    "--watch", "until_settled", is_flag=True,
+    help="Refresh SWEEP's progress and ETA until nothing is queued or running, then print its status; exit codes "
+    "as `submit --wait` (3: runs failed, 4: runs unfinished).",
+)
 @settings.uses(settings.STORE)
-def status(sweep: str | None, as_json: bool) -> None:
+def status(sweep: str | None, as_json: bool, until_settled: bool) -> None:
     """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP).
 
     The line reads "DONE/TOTAL done (failed, diverged, cancelled), N running | RATE/min"; runs neither done nor
@@ -150,6 +155,14 @@ def status(sweep: str | None, as_json: bool) -> None:
     ones) per minute of its active span: first start to last finish once nothing is queued or running, first
     start to now before that. Text and --json ("runs_per_minute", "trained_runs", "active_seconds") agree.
     """
+    if until_settled and not sweep:
+        raise click.UsageError("--watch needs a SWEEP (an id or 'latest')")
+    watched = None
+    if until_settled:  # a sweep submitted from another shell or a container: its progress until it settles
+        engine = open_store()
+        with session_scope(engine) as session:
+            target = Target(resolve_sweep(session, sweep))
+        watched = watch(engine, target.sweep_id)
     with session_scope(open_store()) as session:
         found = {s.id: s for s in list_sweeps(session)}
         names = {sweep_id: s.name for sweep_id, s in found.items()}
@@ -164,6 +177,7 @@ def status(sweep: str | None, as_json: bool) -> None:
                 entry["search"] = plans[entry["sweep_id"]].to_dict()
                 entry["rungs"] = rungs_json(rungs[entry["sweep_id"]])
         click.echo(json.dumps(out, indent=2))
+        _watch_outcome(watched)
         return
     if not counts:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
@@ -179,6 +193,17 @@ def status(sweep: str | None, as_json: bool) -> None:
                 click.echo(f"  {c.cancel_requested} running runs asked to stop at their next epoch")
             if c.sweep_id in rungs:
                 click.echo("\n".join(rung_table(plans[c.sweep_id], rungs[c.sweep_id])))
+    _watch_outcome(watched)
+
+
+def _watch_outcome(counts: SweepCounts | None) -> None:
+    """After `status --watch`: `submit --wait`'s exit code and its one line on what is left."""
+    if counts is None:
+        return
+    code = outcome.exit_code(counts.by_status)
+    if code != outcome.EXIT_OK:
+        click.echo(outcome.summary(Target(counts.sweep_id), counts.by_status), err=True)
+        sys.exit(code)
 
 
 _STATUS_ORDER = ("completed", "pruned", "failed", "diverged", "cancelled", "running", "queued")
