@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.epochs import EPOCH_METRICS
 from db.status import ARTIFACT_KINDS, STATUSES, VERDICTS
 from db.types import NanMask, UTCDateTime
 
@@ -47,7 +48,6 @@ NAMING_CONVENTION = {
 
 RUN_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss", "train_seconds")
 RUN_NANS = NanMask(RUN_METRICS)
-EPOCH_METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 EPOCH_NANS = NanMask(EPOCH_METRICS)
 
 

@@ -21,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from core.epochs import EPOCH_FIELDS
 from core.errors import ConfigError
 from model.config import TrainConfig
 from model.data.types import PreparedData
@@ -179,17 +180,13 @@ def _notify(
         open_[0] = False
 
 
-# the columns of the snapshot's "loop.history" array (None is stored as NaN)
-_HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
-
-
 def _snapshot(
     config: TrainConfig, runner: EpochRunner, progress: _Progress, elapsed: float
 ) -> dict[str, np.ndarray]:
-    rows = [_history_row(m) for m in progress.history]
+    rows = [_history_row(m) for m in progress.history]  # columns EPOCH_FIELDS, None stored as NaN
     state: dict[str, np.ndarray] = {
         "loop.config_hash": np.array(config.config_hash()),
-        "loop.history": np.array(rows, dtype=np.float64).reshape(-1, len(_HISTORY_COLUMNS)),
+        "loop.history": np.array(rows, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS)),
         "loop.best_epoch": np.array(progress.best_epoch or 0, dtype=np.int64),
         "loop.best_val_loss": np.array(progress.best_val_loss, dtype=np.float64),
         "loop.seconds": np.array(progress.seconds_before + elapsed, dtype=np.float64),
@@ -232,11 +229,11 @@ def _restore(config: TrainConfig, runner: EpochRunner, snapshot: Mapping[str, np
 
 def _history_row(metrics: EpochMetrics) -> list[float]:
     values = metrics.to_dict()
-    return [np.nan if values[c] is None else float(values[c]) for c in _HISTORY_COLUMNS]  # type: ignore[arg-type]
+    return [np.nan if values[c] is None else float(values[c]) for c in EPOCH_FIELDS]  # type: ignore[arg-type]
 
 
 def _metrics_from_row(row: np.ndarray) -> EpochMetrics:
-    values = dict(zip(_HISTORY_COLUMNS, (float(v) for v in row), strict=True))
+    values = dict(zip(EPOCH_FIELDS, (float(v) for v in row), strict=True))
     return EpochMetrics(
         epoch=int(values["epoch"]),
         train_loss=values["train_loss"],

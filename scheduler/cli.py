@@ -103,10 +103,10 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("mnistq: interrupted", err=True)
         sys.exit(130)
+    except UserError as exc:
+        click.echo(f"mnistq: error: {_one_line(str(exc))}", err=True)
+        sys.exit(2)
     except Exception as exc:
-        if isinstance(exc, UserError):
-            click.echo(f"mnistq: error: {_one_line(str(exc))}", err=True)
-            sys.exit(2)
         if os.environ.get("MNISTQ_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
             raise
         click.echo(

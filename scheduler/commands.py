@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import settings
+from core.epochs import EPOCH_FIELDS
 from core.errors import UserError
 from core.ids import parse_id
 from core.masking import mask_text, mask_url
@@ -304,7 +305,7 @@ def show(run_ref: str, as_json: bool) -> None:
         history = run_history(session, run.id)
         decisions = run_decisions(session, run.id)
     rows = [
-        {k: finite_or_none(getattr(h, k)) for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")}
+        {k: finite_or_none(getattr(h, k)) for k in EPOCH_FIELDS}
         for h in history
     ]
     if as_json:
@@ -323,8 +324,7 @@ def show(run_ref: str, as_json: bool) -> None:
             kept = f"; weights kept from epoch {run.best_epoch}, {_KEPT_BY[_kept_by(run)]}"
         click.echo(f"trained in {run.train_seconds:.1f} s{kept}")
     if history:
-        headers = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
-        click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+        click.echo(format_table(EPOCH_FIELDS, [[r[h] for h in EPOCH_FIELDS] for r in rows]))
     for line in decision_lines(decisions):
         click.echo(line)
 

@@ -11,8 +11,8 @@ import pytest
 
 from core.errors import ConfigError
 from model.config import TrainConfig
-from model.engine_numpy import train
 from model.result import CANCELLED, EpochProgress, TrainResult
+from model.train import train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 
 from .conftest import small_config
@@ -86,7 +86,7 @@ import sys
 from threadpoolctl import threadpool_limits
 sys.path.insert(0, {tests!r})
 from conftest import blobs, small_config
-from model.engine_numpy import train
+from model.train import train
 from model.weights_io import weights_to_npz_bytes
 import numpy as np
 with threadpool_limits(limits=1):
