@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sweeps": ("scheduler.commands", "sweeps", "List sweeps."),
     "runs": ("scheduler.commands", "runs", "List runs with filters (--where) and ordering."),
     "show": ("scheduler.commands", "show", "Show one run: config, status, attempts, history."),
+    "history": ("scheduler.history_command", "history", "Print a sweep's learning curves, a row per run and epoch (CSV/JSON)."),
     "cancel": ("scheduler.commands", "cancel", "Cancel a sweep: queued runs stop, running ones at their next epoch."),
     "retry": ("scheduler.commands", "retry", "Queue failed runs again (--cancelled: cancelled ones too), or one run (--run)."),
     "export": ("scheduler.commands", "export", "Export a run's weights as .npz."),
