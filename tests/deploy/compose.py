@@ -68,6 +68,7 @@ class LocalTarget:
 
 
 _PROGRAMS = {"mnistq": ["-m", "scheduler.cli"], "celery": ["-m", "celery"]}
+_PORT = re.compile(r"--port=\d+")
 
 
 def local_process(
@@ -76,14 +77,16 @@ def local_process(
     """(argv, environment) to run `service` (or `command` with its environment, as `compose run` does) here.
 
     The only translations: the broker and database URLs point at `target` instead of the compose hosts `redis`
-    and `postgres`; the programs `mnistq` and `celery` run as modules of this interpreter; `--port=` is the
-    local port. The rest of the service's environment is passed unchanged, on top of this process's environment
-    without its MNISTQ_ variables (in a container, only the service's own settings apply).
+    and `postgres`; the programs `mnistq` and `celery` run as modules of this interpreter (in a `sh -c` script,
+    they are found first on PATH, next to this interpreter); `--port=` is the local port. The rest of the
+    service's environment is passed unchanged, on top of this process's environment without its MNISTQ_
+    variables (in a container, only the service's own settings apply).
     """
     program, *args = command or service["command"]
-    argv = [sys.executable, *_PROGRAMS[program]]
-    argv += [f"--port={target.flower_port}" if arg.startswith("--port=") else arg for arg in args]
+    args = [_PORT.sub(f"--port={target.flower_port}", arg) for arg in args]
+    argv = [program, *args] if program == "sh" else [sys.executable, *_PROGRAMS[program], *args]
     env = {key: value for key, value in os.environ.items() if not key.startswith("MNISTQ_")}
+    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")))
     env.update({str(key): str(value) for key, value in service.get("environment", {}).items()})
     env.update(MNISTQ_BROKER_URL=target.redis_url, MNISTQ_DATABASE_URL=target.database_url)
     return argv, env
