@@ -51,6 +51,7 @@ from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
 from scheduler.rungs_view import decision_lines, decisions_json, plan_of, rung_table, rungs_json
+from scheduler.service_log import service_logger
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
 from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
@@ -473,19 +474,21 @@ def reap() -> None:
 def scheduler(interval: float) -> None:
     """Run the reaper as a long-lived service: every INTERVAL seconds, requeue runs whose lease expired and
     re-send queued runs whose message was lost ($MNISTQ_RESEND_SECONDS). A pass that fails (the database or
-    the broker is down) is reported in one line and tried again at the next interval."""
+    the broker is down) is logged in one line and tried again at the next interval. Log lines (stderr) carry
+    their time and level: INFO for passes that changed something, WARNING for failed passes."""
     url = broker_url()
     sender = None if url is None else make_sender(url)
     settings = ReaperSettings.from_env()
-    click.echo(f"mnistq scheduler: reaping every {interval:g} s", err=True)
+    log = service_logger()
+    log.info("reaping every %g s", interval)
     while True:
         try:
             done = reap_once(open_store(), sender, settings)
         except Exception as exc:  # keep serving: the next pass retries whatever failed here
             reason = clip(mask_text(one_line(f"{exc.__class__.__name__}: {exc}")), 500)
-            click.echo(f"mnistq scheduler: pass failed ({reason}); next in {interval:g} s", err=True)
+            log.warning("pass failed (%s); next in %g s", reason, interval)
         else:
             if done.changed:
-                click.echo(done.summary(), err=True)
+                log.info("%s", done.summary())
         time.sleep(interval)
 
