@@ -42,7 +42,7 @@ from db.queries import (
     sweep_decisions,
     sweep_run_ids,
 )
-from db.status import CANCELLED, FAILED, QUEUED
+from db.status import CANCELLED, FAILED, QUEUED, STATUSES
 from db.url import database_url
 from scheduler import outcome
 from scheduler.local import run_local
@@ -54,7 +54,15 @@ from scheduler.rungs_view import decision_lines, decisions_json, plan_of, rung_t
 from scheduler.service_log import service_logger
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
-from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
+from scheduler.tables import (
+    dicts_csv,
+    finite_or_none,
+    format_table,
+    output_format,
+    runs_csv,
+    runs_json,
+    runs_table,
+)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -142,17 +150,17 @@ def _conclude(
 
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@output_format("the counts, timing and rungs of each sweep")
 @click.option(
     "--watch", "until_settled", is_flag=True,
     help="Refresh SWEEP's progress and ETA until nothing is queued or running, then print its status; exit codes "
     "as `submit --wait` (3: runs failed, 4: runs unfinished).",
 )
 @settings.uses(settings.STORE)
-def status(sweep: str | None, as_json: bool, until_settled: bool) -> None:
+def status(sweep: str | None, fmt: str, until_settled: bool) -> None:
     """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP).
 
-    The line reads "DONE/TOTAL done (failed, diverged, cancelled), N running | RATE/min"; runs neither done nor
+    The line reads "DONE/TOTAL done (pruned, failed, diverged, cancelled), N running | RATE/min"; runs neither done nor
     running are queued. Throughput counts the runs trained for this sweep (not results reused from earlier
     ones) per minute of its active span: first start to last finish once nothing is queued or running, first
     start to now before that. Text and --json ("runs_per_minute", "trained_runs", "active_seconds") agree.
@@ -172,7 +180,11 @@ def status(sweep: str | None, as_json: bool, until_settled: bool) -> None:
         counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
         plans = {sweep_id: plan_of(found[sweep_id].spec) for sweep_id in ids}
         rungs = {i: rung_summaries(sweep_decisions(session, i)) for i in ids if plans[i].adaptive}
-    if as_json:
+    if fmt == "csv":
+        click.echo(dicts_csv([_counts_row(_counts_json(c, names[c.sweep_id])) for c in counts], _COUNT_FIELDS), nl=False)
+        _watch_outcome(watched)
+        return
+    if fmt == "json":
         out = [_counts_json(c, names[c.sweep_id]) for c in counts]
         for entry in out:
             if entry["sweep_id"] in rungs:
@@ -221,6 +233,18 @@ def _throughput_text(c: SweepCounts) -> str:
     return f"{format_rate(rate)} runs/min: {span_text}"
 
 
+_COUNT_FIELDS = (
+    "sweep_id", "name", "total", *(f"runs_{status}" for status in STATUSES), "total_train_seconds",
+    "mean_train_seconds", "runs_per_minute", "trained_runs", "active_seconds",
+)
+
+
+def _counts_row(counts: dict[str, Any]) -> dict[str, Any]:
+    """A sweep's counts flattened for CSV: one runs_STATUS column per status."""
+    flat = {k: v for k, v in counts.items() if k not in ("by_status", "search", "rungs")}
+    return {**flat, **{f"runs_{status}": n for status, n in counts["by_status"].items()}}
+
+
 def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
     return {
         "sweep_id": c.sweep_id,
@@ -237,19 +261,23 @@ def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest sweeps shown.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@output_format("a list of sweeps with their counts")
 @settings.uses(settings.STORE)
-def sweeps(limit: int, as_json: bool) -> None:
+def sweeps(limit: int, fmt: str) -> None:
     """List sweeps, newest first, with their run counts."""
     with session_scope(open_store()) as session:
         found = list_sweeps(session, limit=limit)
         counts = {s.id: sweep_counts(session, s.id) for s in found}
-    if as_json:
-        rows = [
-            {**_counts_json(counts[s.id], s.name), "created_at": s.created_at.isoformat(), "cancelled": s.cancelled}
-            for s in found
-        ]
-        click.echo(json.dumps(rows, indent=2))
+    listed = [
+        {**_counts_json(counts[s.id], s.name), "created_at": s.created_at.isoformat(), "cancelled": s.cancelled}
+        for s in found
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(listed, indent=2))
+        return
+    if fmt == "csv":
+        fields = (*_COUNT_FIELDS[:2], "created_at", "cancelled", *_COUNT_FIELDS[2:])
+        click.echo(dicts_csv([_counts_row(row) for row in listed], fields), nl=False)
         return
     if not found:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
@@ -297,10 +325,11 @@ def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None,
 
 @click.command(context_settings=CONTEXT)
 @click.argument("run_ref", metavar="RUN")
-@click.option("--json", "as_json", is_flag=True, help="Print config, status, attempts, metrics and history.")
+@output_format("config, status, attempts, metrics, history and rung decisions")
 @settings.uses(settings.STORE)
-def show(run_ref: str, as_json: bool) -> None:
-    """Show one run: its config, status, attempts, final metrics and per-epoch history."""
+def show(run_ref: str, fmt: str) -> None:
+    """Show one run: its config, status, attempts, final metrics, per-epoch history and rung decisions
+    (--format csv: the per-epoch history alone, a row per epoch)."""
     with session_scope(open_store()) as session:
         run = get_run(session, _run_id(run_ref))
         history = run_history(session, run.id)
@@ -309,7 +338,10 @@ def show(run_ref: str, as_json: bool) -> None:
         {k: finite_or_none(getattr(h, k)) for k in EPOCH_FIELDS}
         for h in history
     ]
-    if as_json:
+    if fmt == "csv":
+        click.echo(dicts_csv(rows, EPOCH_FIELDS), nl=False)
+        return
+    if fmt == "json":
         out = {**_run_json(run), "history": rows, "rung_decisions": decisions_json(decisions)}
         click.echo(json.dumps(out, indent=2, allow_nan=False))
         return
