@@ -12,12 +12,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mnistq \
     && mkdir /data && chown mnistq:mnistq /data
 
-# Dependencies only, read from pyproject.toml: this layer is rebuilt when pyproject.toml changes, not the code.
+# Dependencies only, read from pyproject.toml at the versions pinned in constraints.txt (the ones the tests ran
+# against; scripts/constraints.py regenerates it): this layer is rebuilt when either file changes, not the code.
 WORKDIR /app
-COPY pyproject.toml ./
+COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
 print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitor']))" > /tmp/requirements.txt \
-    && pip install -r /tmp/requirements.txt \
+    && pip install -r /tmp/requirements.txt -c constraints.txt \
     && rm /tmp/requirements.txt
 
 # The project itself (see .dockerignore), installed without touching the dependencies again.

@@ -4,8 +4,8 @@
 
 G24: 24 numpy configs (hidden {[128,64,64,32,32], [256,128,64,32,16]} × learning_rate {0.01, 0.05, 0.1} ×
 batch_size {32, 128} × seed {0, 1}; momentum 0.9, l2 1e-4, 10 epochs) on mnist-5k with 4,000 training and
-1,000 held-out images (val_fraction 0, test_fraction 0.2: the issue's "1,000 val" are held out as the test
-split, which mnistq requires, and both sides score them once at the end). Timed end to end through the real
+1,000 held-out images (val_fraction 0, test_fraction 0.2: the 1,000 images a grid search would validate on are
+held out as the test split, which every mnistq run has, and both sides score them once at the end). Timed end to end through the real
 queue: `mnistq submit` to Redis, 2 `mnistq worker` processes of 1 BLAS thread each, runs, epochs and weights stored in a scratch
 PostgreSQL database. The anchor: the same 24 configs as scikit-learn MLPClassifier (solver sgd, momentum 0.9,
 alpha = l2 × batch, 10 epochs) in a joblib loop with n_jobs=2, one BLAS thread each, on the same 4,000 images.

@@ -31,7 +31,8 @@ from threadpoolctl import threadpool_info, threadpool_limits
 from model.config import TrainConfig
 from model.data.prepare import prepare
 from model.data.types import PreparedData
-from model.engine_numpy import NumpyRunner, train
+from model.engine_numpy import NumpyRunner
+from model.train import train
 
 # untimed pause after each engine's turn: PyTorch's OpenMP threads (and OpenBLAS's) spin-wait for a few
 # milliseconds after their last parallel region, on the cores that the next engine is about to be timed on

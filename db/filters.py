@@ -102,10 +102,13 @@ class MembershipField(Field):
         return exists().where(SweepRun.run_id == Run.id, SweepRun.sweep_id.in_(values))
 
 
-CONFIG_NUMBERS = ("depth", "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed")
+CONFIG_NUMBERS = (
+    "depth", "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed", "dropout", "lr_step_epochs",
+    "lr_gamma", "patience", "augment_shift", "nesterov", "val_fraction", "test_fraction",
+)
 FINAL_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
 NUMBER_FIELDS = ("id", "attempts", *CONFIG_NUMBERS, *FINAL_METRICS, "best_epoch", "train_seconds")
-TEXT_FIELDS = ("engine", "dataset", "hidden", "optimizer", "activation")
+TEXT_FIELDS = ("engine", "dataset", "hidden", "optimizer", "activation", "lr_schedule", "dtype", "label_column")
 
 
 def _fields() -> dict[str, Field]:
@@ -328,6 +331,8 @@ def _check_value(field: Field, value: Any, token: Token) -> Any:
             token.column,
             f"{field.name} {value!r} is not one of {', '.join(field.choices)}{did_you_mean(value.lower(), field.choices)}",
         )
+    if field.name == "nesterov" and value not in (0, 1):
+        raise filter_error(token.column, f"nesterov is 1 when on and 0 when off, not {token.text}")
     if field.name == "hidden":
         value = value.replace(" ", "")
         if not _WIDTHS.fullmatch(value):

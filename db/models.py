@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.epochs import EPOCH_METRICS
 from db.status import ARTIFACT_KINDS, STATUSES, VERDICTS
 from db.types import NanMask, UTCDateTime
 
@@ -47,7 +48,6 @@ NAMING_CONVENTION = {
 
 RUN_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss", "train_seconds")
 RUN_NANS = NanMask(RUN_METRICS)
-EPOCH_METRICS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 EPOCH_NANS = NanMask(EPOCH_METRICS)
 
 
@@ -120,6 +120,17 @@ class Run(Base):
     l2: Mapped[float | None] = mapped_column(Double)
     momentum: Mapped[float | None] = mapped_column(Double)
     seed: Mapped[int | None] = mapped_column(BigInteger)  # up to 2**32 - 1
+    dropout: Mapped[float | None] = mapped_column(Double)
+    lr_schedule: Mapped[str | None] = mapped_column(String(32))
+    lr_step_epochs: Mapped[int | None] = mapped_column(Integer)
+    lr_gamma: Mapped[float | None] = mapped_column(Double)
+    patience: Mapped[int | None] = mapped_column(Integer)
+    augment_shift: Mapped[int | None] = mapped_column(Integer)
+    nesterov: Mapped[int | None] = mapped_column(Integer)  # 0 or 1: filters compare it as a number
+    dtype: Mapped[str | None] = mapped_column(String(16))
+    val_fraction: Mapped[float | None] = mapped_column(Double)
+    test_fraction: Mapped[float | None] = mapped_column(Double)
+    label_column: Mapped[str | None] = mapped_column(Text)
     # lifecycle and lease
     status: Mapped[str] = mapped_column(String(16))
     cancel_requested: Mapped[bool] = mapped_column(Boolean, server_default=false())

@@ -63,6 +63,17 @@ class RunRecord:
     l2: float | None
     momentum: float | None
     seed: int | None
+    dropout: float | None
+    lr_schedule: str | None
+    lr_step_epochs: int | None
+    lr_gamma: float | None
+    patience: int | None
+    augment_shift: int | None
+    nesterov: int | None  # 0 or 1
+    dtype: str | None
+    val_fraction: float | None
+    test_fraction: float | None
+    label_column: str | None
     status: str
     cancel_requested: bool
     attempts: int

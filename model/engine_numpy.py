@@ -1,4 +1,4 @@
-"""The from-scratch NumPy engine: `train(config, data)` with mini-batch gradient descent on `model.nn.MLP`.
+"""The from-scratch NumPy engine: `NumpyRunner`, mini-batch gradient descent on `model.nn.MLP` (run by `model.train`).
 
 One `np.random.Generator(PCG64(config.seed))` drives, in this order, the initial weights, then per epoch the
 shuffle, the augmentation shifts and the dropout masks, so a config and seed always give the same run. The engine
@@ -12,30 +12,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from core.errors import ConfigError
 from model.config import TrainConfig
 from model.data.types import PreparedData
-from model.loop import run_training
 from model.nn.augment import random_shift
 from model.nn.init import init_network
 from model.nn.network import MLP
 from model.nn.optimizers import make_optimizer
 from model.nn.schedules import make_schedule
-from model.result import OnEpoch, TrainResult
 
 _U64 = (1 << 64) - 1
-
-
-def train(
-    config: TrainConfig,
-    data: PreparedData,
-    on_epoch: OnEpoch | None = None,
-    resume_from: dict[str, np.ndarray] | None = None,
-) -> TrainResult:
-    """Train a network as `config` says on `data.train` and evaluate it (see `model.loop.run_training`)."""
-    if config.engine != "numpy":
-        raise ConfigError("engine", config.engine, "'numpy' (this is the numpy engine)")
-    return run_training(config, data, NumpyRunner(config, data), on_epoch=on_epoch, resume_from=resume_from)
 
 
 class NumpyRunner:

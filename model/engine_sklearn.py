@@ -29,8 +29,6 @@ from sklearn.neural_network import MLPClassifier
 from model.config import TrainConfig
 from model.data.types import PreparedData
 from model.inference import evaluate
-from model.loop import run_training
-from model.result import OnEpoch, TrainResult
 
 _ACTIVATION = {"relu": "relu", "tanh": "tanh", "sigmoid": "logistic"}
 _SOLVER = {"sgd": "sgd", "momentum": "sgd", "adam": "adam"}
@@ -139,12 +137,3 @@ class SklearnRunner:
         else:
             optimizer.velocities = [np.array(state[f"sgd.velocity{i}"]) for i in range(len(params))]
 
-
-def train(
-    config: TrainConfig,
-    data: PreparedData,
-    on_epoch: OnEpoch | None = None,
-    resume_from: dict[str, np.ndarray] | None = None,
-) -> TrainResult:
-    """Train the MLPClassifier baseline for `config` on `data`. Pure: no disk, no database."""
-    return run_training(config, data, SklearnRunner(config, data), on_epoch=on_epoch, resume_from=resume_from)

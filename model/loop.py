@@ -21,6 +21,7 @@ from typing import Protocol
 
 import numpy as np
 
+from core.epochs import EPOCH_FIELDS
 from core.errors import ConfigError
 from model.config import TrainConfig
 from model.data.types import PreparedData
@@ -86,10 +87,15 @@ def run_training(
     runner: EpochRunner,
     on_epoch: OnEpoch | None = None,
     resume_from: Mapping[str, np.ndarray] | None = None,
+    stop_after: int | None = None,
 ) -> TrainResult:
     """Run epochs `len(history) + 1 .. config.epochs` of `runner` and return the outcome. Never raises on
     divergence. With `config.patience` > 0, stops after that many epochs without a lower validation loss and
-    returns the best epoch's weights; otherwise returns the last finite epoch's weights."""
+    returns the best epoch's weights; otherwise returns the last finite epoch's weights.
+
+    `stop_after` ends the training after that epoch (status "cancelled"), without changing the schedule's
+    horizon, which stays `config.epochs`; a run resumed at that very epoch trains none and is evaluated as
+    its snapshot left it."""
     start = time.perf_counter()
     progress = _Progress()
     if resume_from is not None:
@@ -98,6 +104,9 @@ def run_training(
     status, message = COMPLETED, ""
     timing = _Timing()
     for epoch in range(len(progress.history), config.epochs):
+        if stop_after is not None and epoch >= stop_after:
+            status, message = CANCELLED, f"stopped after epoch {epoch}"
+            break
         if early_stopping and epoch - (progress.best_epoch or 0) >= config.patience:
             message = f"early stopping after epoch {epoch}: val loss last improved in epoch {progress.best_epoch}"
             break  # checked before each epoch, so a run resumed right at this point stops too
@@ -171,17 +180,13 @@ def _notify(
         open_[0] = False
 
 
-# the columns of the snapshot's "loop.history" array (None is stored as NaN)
-_HISTORY_COLUMNS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
-
-
 def _snapshot(
     config: TrainConfig, runner: EpochRunner, progress: _Progress, elapsed: float
 ) -> dict[str, np.ndarray]:
-    rows = [_history_row(m) for m in progress.history]
+    rows = [_history_row(m) for m in progress.history]  # columns EPOCH_FIELDS, None stored as NaN
     state: dict[str, np.ndarray] = {
         "loop.config_hash": np.array(config.config_hash()),
-        "loop.history": np.array(rows, dtype=np.float64).reshape(-1, len(_HISTORY_COLUMNS)),
+        "loop.history": np.array(rows, dtype=np.float64).reshape(-1, len(EPOCH_FIELDS)),
         "loop.best_epoch": np.array(progress.best_epoch or 0, dtype=np.int64),
         "loop.best_val_loss": np.array(progress.best_val_loss, dtype=np.float64),
         "loop.seconds": np.array(progress.seconds_before + elapsed, dtype=np.float64),
@@ -224,11 +229,11 @@ def _restore(config: TrainConfig, runner: EpochRunner, snapshot: Mapping[str, np
 
 def _history_row(metrics: EpochMetrics) -> list[float]:
     values = metrics.to_dict()
-    return [np.nan if values[c] is None else float(values[c]) for c in _HISTORY_COLUMNS]  # type: ignore[arg-type]
+    return [np.nan if values[c] is None else float(values[c]) for c in EPOCH_FIELDS]  # type: ignore[arg-type]
 
 
 def _metrics_from_row(row: np.ndarray) -> EpochMetrics:
-    values = dict(zip(_HISTORY_COLUMNS, (float(v) for v in row), strict=True))
+    values = dict(zip(EPOCH_FIELDS, (float(v) for v in row), strict=True))
     return EpochMetrics(
         epoch=int(values["epoch"]),
         train_loss=values["train_loss"],

@@ -16,6 +16,7 @@ from db import EpochRecord, RunRecord, SweepCounts, SweepExtensionRecord, SweepR
 from db.queries import get_sweep, leaderboard, list_runs, run_histories, sweep_counts, sweep_extensions
 from db.status import COMPLETED
 from report.formatting import fmt_value
+from report.search import SearchData, load_search
 
 METRIC_LABELS = {"val_acc": "val accuracy", "test_acc": "test accuracy"}
 IGNORED_KEYS = ("engine",)  # varies between paired runs but has its own column everywhere
@@ -28,6 +29,7 @@ class SweepView:
     `metric` ranks runs: "val_acc", or "test_acc" when no completed run has a validation split.
     `varied` lists the config keys (engine excluded) whose values differ between the sweep's runs.
     `top` are the best `top_k` completed runs by `metric`; `histories` their learning curves.
+    `search` is None for a grid sweep.
     """
 
     sweep: SweepRecord
@@ -38,6 +40,7 @@ class SweepView:
     top: tuple[RunRecord, ...]
     histories: Mapping[int, tuple[EpochRecord, ...]]
     extensions: tuple[SweepExtensionRecord, ...] = ()  # specs added by `submit --extend`, oldest first
+    search: SearchData | None = None  # an adaptive sweep's plan, decisions and every run's history
 
     @property
     def completed(self) -> tuple[RunRecord, ...]:
@@ -72,6 +75,7 @@ def load_sweep_view(session: Session, sweep_id: int, top_k: int) -> SweepView:
         top=top,
         histories={run_id: tuple(epochs) for run_id, epochs in histories.items()},
         extensions=tuple(sweep_extensions(session, sweep_id)),
+        search=load_search(session, sweep, runs),
     )
 
 

@@ -33,6 +33,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sweeps": ("scheduler.commands", "sweeps", "List sweeps."),
     "runs": ("scheduler.commands", "runs", "List runs with filters (--where) and ordering."),
     "show": ("scheduler.commands", "show", "Show one run: config, status, attempts, history."),
+    "history": ("scheduler.history_command", "history", "Print a sweep's learning curves, a row per run and epoch (CSV/JSON)."),
     "cancel": ("scheduler.commands", "cancel", "Cancel a sweep: queued runs stop, running ones at their next epoch."),
     "retry": ("scheduler.commands", "retry", "Queue failed runs again (--cancelled: cancelled ones too), or one run (--run)."),
     "export": ("scheduler.commands", "export", "Export a run's weights as .npz."),
@@ -103,10 +104,10 @@ def main(argv: list[str] | None = None) -> Any:
     except KeyboardInterrupt:
         click.echo("mnistq: interrupted", err=True)
         sys.exit(130)
+    except UserError as exc:
+        click.echo(f"mnistq: error: {_one_line(str(exc))}", err=True)
+        sys.exit(2)
     except Exception as exc:
-        if isinstance(exc, UserError):
-            click.echo(f"mnistq: error: {_one_line(str(exc))}", err=True)
-            sys.exit(2)
         if os.environ.get("MNISTQ_DEBUG", "").strip().lower() in ("1", "true", "yes", "on"):
             raise
         click.echo(

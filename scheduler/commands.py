@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from core import settings
+from core.epochs import EPOCH_FIELDS
 from core.errors import UserError
 from core.ids import parse_id
 from core.masking import mask_text, mask_url
@@ -41,7 +42,7 @@ from db.queries import (
     sweep_decisions,
     sweep_run_ids,
 )
-from db.status import CANCELLED, FAILED, QUEUED
+from db.status import CANCELLED, FAILED, QUEUED, STATUSES
 from db.url import database_url
 from scheduler import outcome
 from scheduler.local import run_local
@@ -50,9 +51,18 @@ from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
 from scheduler.rungs_view import decision_lines, decisions_json, plan_of, rung_table, rungs_json
+from scheduler.service_log import service_logger
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
-from scheduler.tables import finite_or_none, format_table, runs_csv, runs_json, runs_table
+from scheduler.tables import (
+    dicts_csv,
+    finite_or_none,
+    format_table,
+    output_format,
+    runs_csv,
+    runs_json,
+    runs_table,
+)
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -85,8 +95,6 @@ def submit(
     (cancelled, or still queued/running when it stopped), printing the `mnistq retry` that resumes them.
     """
     spec = load_spec(spec_file, max_runs=max_runs)
-    if spec.plan.adaptive:
-        click.echo(spec.plan.describe(max(c.epochs for c in spec.configs)), err=True)
     url = broker_url()
     sender = None
     if url is not None:
@@ -102,6 +110,8 @@ def submit(
         submitted = store_sweep(session, spec, extend=extend_id)
     if (notice := extension_notice(spec, submitted)) is not None:
         click.echo(notice, err=True)
+    if spec.plan.adaptive:
+        click.echo(spec.plan.describe(max(c.epochs for c in spec.configs)), err=True)
     summary = {"sweep_id": submitted.sweep_id, "runs": submitted.runs, "new": submitted.new, "reused": submitted.reused}
     note = f"sweep {submitted.sweep_id} ({printable(submitted.sweep_name)}): {submitted.runs} runs, {submitted.new} new, {submitted.reused} reused"
     target = Target(submitted.sweep_id)
@@ -140,16 +150,29 @@ def _conclude(
 
 @click.command(context_settings=CONTEXT)
 @click.argument("sweep", required=False)
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@output_format("the counts, timing and rungs of each sweep")
+@click.option(
+    "--watch", "until_settled", is_flag=True,
+    help="Refresh SWEEP's progress and ETA until nothing is queued or running, then print its status; exit codes "
+    "as `submit --wait` (3: runs failed, 4: runs unfinished).",
+)
 @settings.uses(settings.STORE)
-def status(sweep: str | None, as_json: bool) -> None:
+def status(sweep: str | None, fmt: str, until_settled: bool) -> None:
     """Show a sweep's progress: runs per status, timing and throughput (every sweep without SWEEP).
 
-    The line reads "DONE/TOTAL done (failed, diverged, cancelled), N running | RATE/min"; runs neither done nor
+    The line reads "DONE/TOTAL done (pruned, failed, diverged, cancelled), N running | RATE/min"; runs neither done nor
     running are queued. Throughput counts the runs trained for this sweep (not results reused from earlier
     ones) per minute of its active span: first start to last finish once nothing is queued or running, first
     start to now before that. Text and --json ("runs_per_minute", "trained_runs", "active_seconds") agree.
     """
+    if until_settled and not sweep:
+        raise click.UsageError("--watch needs a SWEEP (an id or 'latest')")
+    watched = None
+    if until_settled:  # a sweep submitted from another shell or a container: its progress until it settles
+        engine = open_store()
+        with session_scope(engine) as session:
+            target = Target(resolve_sweep(session, sweep))
+        watched = watch(engine, target.sweep_id)
     with session_scope(open_store()) as session:
         found = {s.id: s for s in list_sweeps(session)}
         names = {sweep_id: s.name for sweep_id, s in found.items()}
@@ -157,20 +180,26 @@ def status(sweep: str | None, as_json: bool) -> None:
         counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
         plans = {sweep_id: plan_of(found[sweep_id].spec) for sweep_id in ids}
         rungs = {i: rung_summaries(sweep_decisions(session, i)) for i in ids if plans[i].adaptive}
-    if as_json:
+    if fmt == "csv":
+        click.echo(dicts_csv([_counts_row(_counts_json(c, names[c.sweep_id])) for c in counts], _COUNT_FIELDS), nl=False)
+        _watch_outcome(watched)
+        return
+    if fmt == "json":
         out = [_counts_json(c, names[c.sweep_id]) for c in counts]
         for entry in out:
             if entry["sweep_id"] in rungs:
                 entry["search"] = plans[entry["sweep_id"]].to_dict()
                 entry["rungs"] = rungs_json(rungs[entry["sweep_id"]])
         click.echo(json.dumps(out, indent=2))
+        _watch_outcome(watched)
         return
     if not counts:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
     for c in counts:
         click.echo(f"sweep {c.sweep_id} ({names[c.sweep_id]}): {status_line(c, None, show_eta=False)}")
         if sweep:
-            click.echo("  runs: " + ", ".join(f"{c.by_status[status]} {status}" for status in _STATUS_ORDER))
+            shown = [s for s in _STATUS_ORDER if s != "pruned" or c.pruned or c.sweep_id in rungs]  # grid: no prunes
+            click.echo("  runs: " + ", ".join(f"{c.by_status[status]} {status}" for status in shown))
             click.echo(f"  throughput: {_throughput_text(c)}")
             mean = format_duration(c.mean_train_seconds)
             click.echo(f"  training time {format_duration(c.total_train_seconds)} in all, {mean} per finished run")
@@ -178,6 +207,17 @@ def status(sweep: str | None, as_json: bool) -> None:
                 click.echo(f"  {c.cancel_requested} running runs asked to stop at their next epoch")
             if c.sweep_id in rungs:
                 click.echo("\n".join(rung_table(plans[c.sweep_id], rungs[c.sweep_id])))
+    _watch_outcome(watched)
+
+
+def _watch_outcome(counts: SweepCounts | None) -> None:
+    """After `status --watch`: `submit --wait`'s exit code and its one line on what is left."""
+    if counts is None:
+        return
+    code = outcome.exit_code(counts.by_status)
+    if code != outcome.EXIT_OK:
+        click.echo(outcome.summary(Target(counts.sweep_id), counts.by_status), err=True)
+        sys.exit(code)
 
 
 _STATUS_ORDER = ("completed", "pruned", "failed", "diverged", "cancelled", "running", "queued")
@@ -191,6 +231,18 @@ def _throughput_text(c: SweepCounts) -> str:
     until = "last finish" if c.settled else "now"
     span_text = f"{c.trained_runs} runs in {format_duration(span)}, first start to {until}"
     return f"{format_rate(rate)} runs/min: {span_text}"
+
+
+_COUNT_FIELDS = (
+    "sweep_id", "name", "total", *(f"runs_{status}" for status in STATUSES), "total_train_seconds",
+    "mean_train_seconds", "runs_per_minute", "trained_runs", "active_seconds",
+)
+
+
+def _counts_row(counts: dict[str, Any]) -> dict[str, Any]:
+    """A sweep's counts flattened for CSV: one runs_STATUS column per status."""
+    flat = {k: v for k, v in counts.items() if k not in ("by_status", "search", "rungs")}
+    return {**flat, **{f"runs_{status}": n for status, n in counts["by_status"].items()}}
 
 
 def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
@@ -209,29 +261,35 @@ def _counts_json(c: SweepCounts, name: str) -> dict[str, Any]:
 
 @click.command(context_settings=CONTEXT)
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="Newest sweeps shown.")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list.")
+@output_format("a list of sweeps with their counts")
 @settings.uses(settings.STORE)
-def sweeps(limit: int, as_json: bool) -> None:
+def sweeps(limit: int, fmt: str) -> None:
     """List sweeps, newest first, with their run counts."""
     with session_scope(open_store()) as session:
         found = list_sweeps(session, limit=limit)
         counts = {s.id: sweep_counts(session, s.id) for s in found}
-    if as_json:
-        rows = [
-            {**_counts_json(counts[s.id], s.name), "created_at": s.created_at.isoformat(), "cancelled": s.cancelled}
-            for s in found
-        ]
-        click.echo(json.dumps(rows, indent=2))
+    listed = [
+        {**_counts_json(counts[s.id], s.name), "created_at": s.created_at.isoformat(), "cancelled": s.cancelled}
+        for s in found
+    ]
+    if fmt == "json":
+        click.echo(json.dumps(listed, indent=2))
+        return
+    if fmt == "csv":
+        fields = (*_COUNT_FIELDS[:2], "created_at", "cancelled", *_COUNT_FIELDS[2:])
+        click.echo(dicts_csv([_counts_row(row) for row in listed], fields), nl=False)
         return
     if not found:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
         return
-    headers = ("id", "name", "created", "runs", "completed", "failed", "diverged", "running", "queued", "cancelled")
+    headers = (
+        "id", "name", "created", "runs", "completed", "pruned", "failed", "diverged", "running", "queued", "cancelled"
+    )
     rows = [
         (
             s.id, s.name, s.created_at.strftime("%Y-%m-%d %H:%M"), counts[s.id].total, counts[s.id].completed,
-            counts[s.id].failed, counts[s.id].diverged, counts[s.id].running, counts[s.id].queued,
-            counts[s.id].cancelled,
+            counts[s.id].pruned, counts[s.id].failed, counts[s.id].diverged, counts[s.id].running,
+            counts[s.id].queued, counts[s.id].cancelled,
         )
         for s in found
     ]
@@ -251,8 +309,8 @@ def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None,
     Filters compare config parameters and final metrics: = != < <= > >=, in (...), and/or/not and
     parentheses. A comparison never matches a missing or NaN value: select those with `is null` / `is nan`
     (and `is not ...`), e.g. "test_acc is null" or "val_loss is nan". Fields: id, sweep_id, engine, status,
-    attempts, dataset, hidden, depth, learning_rate, batch_size, epochs, optimizer, activation, l2, momentum,
-    seed, train/val/test acc and loss, best_epoch, train_seconds.
+    attempts, every config key (dataset, hidden, learning_rate, dropout, lr_schedule, ...; nesterov is 0 or 1),
+    depth (hidden layers), train/val/test acc and loss, best_epoch, train_seconds. CSV has them all.
     """
     with session_scope(open_store()) as session:
         sweep_id = None if sweep is None else resolve_sweep(session, sweep)
@@ -267,19 +325,23 @@ def runs(sweep: str | None, where: str | None, order_by: str, limit: int | None,
 
 @click.command(context_settings=CONTEXT)
 @click.argument("run_ref", metavar="RUN")
-@click.option("--json", "as_json", is_flag=True, help="Print config, status, attempts, metrics and history.")
+@output_format("config, status, attempts, metrics, history and rung decisions")
 @settings.uses(settings.STORE)
-def show(run_ref: str, as_json: bool) -> None:
-    """Show one run: its config, status, attempts, final metrics and per-epoch history."""
+def show(run_ref: str, fmt: str) -> None:
+    """Show one run: its config, status, attempts, final metrics, per-epoch history and rung decisions
+    (--format csv: the per-epoch history alone, a row per epoch)."""
     with session_scope(open_store()) as session:
         run = get_run(session, _run_id(run_ref))
         history = run_history(session, run.id)
         decisions = run_decisions(session, run.id)
     rows = [
-        {k: finite_or_none(getattr(h, k)) for k in ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")}
+        {k: finite_or_none(getattr(h, k)) for k in EPOCH_FIELDS}
         for h in history
     ]
-    if as_json:
+    if fmt == "csv":
+        click.echo(dicts_csv(rows, EPOCH_FIELDS), nl=False)
+        return
+    if fmt == "json":
         out = {**_run_json(run), "history": rows, "rung_decisions": decisions_json(decisions)}
         click.echo(json.dumps(out, indent=2, allow_nan=False))
         return
@@ -295,8 +357,7 @@ def show(run_ref: str, as_json: bool) -> None:
             kept = f"; weights kept from epoch {run.best_epoch}, {_KEPT_BY[_kept_by(run)]}"
         click.echo(f"trained in {run.train_seconds:.1f} s{kept}")
     if history:
-        headers = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "seconds")
-        click.echo(format_table(headers, [[r[h] for h in headers] for r in rows]))
+        click.echo(format_table(EPOCH_FIELDS, [[r[h] for h in EPOCH_FIELDS] for r in rows]))
     for line in decision_lines(decisions):
         click.echo(line)
 
@@ -445,19 +506,21 @@ def reap() -> None:
 def scheduler(interval: float) -> None:
     """Run the reaper as a long-lived service: every INTERVAL seconds, requeue runs whose lease expired and
     re-send queued runs whose message was lost ($MNISTQ_RESEND_SECONDS). A pass that fails (the database or
-    the broker is down) is reported in one line and tried again at the next interval."""
+    the broker is down) is logged in one line and tried again at the next interval. Log lines (stderr) carry
+    their time and level: INFO for passes that changed something, WARNING for failed passes."""
     url = broker_url()
     sender = None if url is None else make_sender(url)
     settings = ReaperSettings.from_env()
-    click.echo(f"mnistq scheduler: reaping every {interval:g} s", err=True)
+    log = service_logger()
+    log.info("reaping every %g s", interval)
     while True:
         try:
             done = reap_once(open_store(), sender, settings)
         except Exception as exc:  # keep serving: the next pass retries whatever failed here
             reason = clip(mask_text(one_line(f"{exc.__class__.__name__}: {exc}")), 500)
-            click.echo(f"mnistq scheduler: pass failed ({reason}); next in {interval:g} s", err=True)
+            log.warning("pass failed (%s); next in %g s", reason, interval)
         else:
             if done.changed:
-                click.echo(done.summary(), err=True)
+                log.info("%s", done.summary())
         time.sleep(interval)
 

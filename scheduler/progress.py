@@ -32,18 +32,28 @@ def status_line(counts: SweepCounts, eta: float | None, *, show_eta: bool = True
 
     "done" counts every finished run; the runs not done and not running are queued. Zero counts are left
     out, the rate (`SweepCounts.runs_per_minute`) until one is known, and the ETA when `show_eta` is False.
-    The parts are separated by " | ", the first part being the state (see `_Lines`).
+    The parts are separated by " | ", the first part being the state (see `_Lines`). A line longer than WIDTH
+    falls back to short labels ("8000 pr, 85 fail, 35 div), 16 run").
     """
-    problems = [
-        (counts.pruned, "pruned"), (counts.failed, "failed"), (counts.diverged, "diverged"),
-        (counts.cancelled, "cancelled"),
-    ]
+    line = _status_line(counts, eta, show_eta, _LABELS)
+    if len(line) > WIDTH:  # an adaptive sweep of thousands, with every kind of ending: the short labels fit
+        line = _status_line(counts, eta, show_eta, _SHORT_LABELS)
+    return line
+
+
+_LABELS = {"pruned": "pruned", "failed": "failed", "diverged": "diverged", "cancelled": "cancelled", "running": "running"}
+_SHORT_LABELS = {"pruned": "pr", "failed": "fail", "diverged": "div", "cancelled": "canc", "running": "run"}
+
+
+def _status_line(counts: SweepCounts, eta: float | None, show_eta: bool, labels: dict[str, str]) -> str:
+    endings = [(counts.pruned, "pruned"), (counts.failed, "failed"), (counts.diverged, "diverged"),
+               (counts.cancelled, "cancelled")]
     state = f"{counts.finished}/{counts.total} done"
-    shown = ", ".join(f"{n} {label}" for n, label in problems if n)
+    shown = ", ".join(f"{n} {labels[status]}" for n, status in endings if n)
     if shown:
         state += f" ({shown})"
     if counts.running:
-        state += f", {counts.running} running"
+        state += f", {counts.running} {labels['running']}"
     parts = [state]
     rate = counts.runs_per_minute
     if rate is not None:

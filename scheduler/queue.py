@@ -24,7 +24,7 @@ from core.masking import mask_text, mask_url
 if TYPE_CHECKING:  # celery is imported only when something is sent: listing runs stays fast
     from celery import Celery
 
-TASK_NAME = "mnistq.train_run"  # worker.celery_app.TASK_NAME; tests/core checks they agree
+TASK_NAME = "mnistq.train_run"  # worker.celery_app.TASK_NAME; tests/queue/test_enqueue.py checks they agree
 BROKER_ENV = "MNISTQ_BROKER_URL"
 BATCH_SIZE = 1000  # messages per Redis pipeline round trip
 
@@ -74,8 +74,8 @@ def enqueue(app: Celery, runs: Iterable[tuple[int, str]]) -> int:
     Celery's `send_task` costs ~0.35 ms per message in Python, which alone would exceed the 5 s budget for a
     10,000-run sweep. So Celery builds one message (`as_task_v2`: its own headers, protocol 2, JSON body)
     and each run gets a copy with fresh ids, pushed exactly where kombu's Redis transport pushes messages
-    (LPUSH onto the list named after the queue). tests/scheduler/test_queue.py checks that a real Celery
-    worker consumes these messages and that they match what `send_task` produces.
+    (LPUSH onto the list named after the queue). tests/queue/test_enqueue.py checks that they match what
+    `send_task` produces, and tests/queue/test_celery_integration.py that real Celery workers consume them.
     """
     if urlsplit(app.conf.broker_url).scheme not in ("redis", "rediss"):
         return _send_each(app, runs)

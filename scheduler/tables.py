@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
+
+import click
 
 from core.text import printable
 from db import RunRecord
@@ -15,8 +18,10 @@ from db import RunRecord
 # the fields of `mnistq runs --format json|csv`, in order
 RUN_FIELDS = (
     "id", "sweep_id", "engine", "status", "attempts", "dataset", "hidden", "activation", "optimizer",
-    "learning_rate", "batch_size", "epochs", "l2", "momentum", "seed", "train_acc", "val_acc", "test_acc",
-    "train_loss", "val_loss", "test_loss", "best_epoch", "train_seconds", "error",
+    "learning_rate", "batch_size", "epochs", "l2", "momentum", "nesterov", "seed", "dropout", "lr_schedule",
+    "lr_step_epochs", "lr_gamma", "patience", "augment_shift", "dtype", "val_fraction", "test_fraction",
+    "label_column", "train_acc", "val_acc", "test_acc", "train_loss", "val_loss", "test_loss", "best_epoch",
+    "train_seconds", "error",
 )
 TABLE_FIELDS = (
     "id", "sweep_id", "engine", "status", "hidden", "learning_rate", "batch_size", "seed", "val_acc",
@@ -77,3 +82,30 @@ def runs_table(runs: Sequence[RunRecord]) -> str:
     if not runs:
         return "(no runs)"
     return format_table(TABLE_FIELDS, [[getattr(r, f) for f in TABLE_FIELDS] for r in runs])
+
+
+def output_format(help_json: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--format table|csv|json`, with `--json` kept as its alias: the command receives `fmt`, resolved."""
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(command)
+        def resolved(*args: Any, fmt: str, as_json: bool, **kwargs: Any) -> Any:
+            return command(*args, fmt="json" if as_json else fmt, **kwargs)
+
+        resolved = click.option("--json", "as_json", is_flag=True, help=f"Same as --format json: {help_json}")(resolved)
+        return click.option(
+            "--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True,
+            help="A table for people, CSV for spreadsheets, JSON for scripts and pandas.",
+        )(resolved)
+
+    return decorate
+
+
+def dicts_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    """Rows as CSV with a header (None and non-finite numbers as empty cells)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: "" if finite_or_none(v) is None else v for k, v in row.items()})
+    return out.getvalue()

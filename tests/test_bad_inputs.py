@@ -88,6 +88,7 @@ SPECS = {  # file name -> text
     "search-grid-eta.toml": _spec("[fixed]\nepochs = 2\n[search]\neta = 3"),
     "search-unknown-key.toml": _spec('[fixed]\nepochs = 2\n[search]\nstrategy = "asha"\netta = 3'),
     "search-not-a-table.toml": _spec('search = "asha"\n[fixed]\nepochs = 2'),
+    "search-no-val.toml": _spec('[fixed]\nepochs = 2\nval_fraction = 0.0\n[search]\nstrategy = "asha"'),
 }
 DATASET_SPECS = {  # spec file name -> the dataset it names ({placeholders} filled in by the fixture)
     "submit-pixel-300.toml": "csv:{pixel-300.csv}",
@@ -148,6 +149,7 @@ CASES = [
     Case("search-eta-with-grid", ("submit", "{search-grid-eta.toml}"), 'expected strategy = "asha" or "median" to use search.eta'),
     Case("search-unknown-key", ("submit", "{search-unknown-key.toml}"), "unknown key search.etta"),
     Case("search-not-a-table", ("submit", "{search-not-a-table.toml}"), 'search = "asha": expected a [search] table'),
+    Case("search-without-validation", ("submit", "{search-no-val.toml}"), "val_fraction = 0.0 in 1 of the spec's runs: expected a validation split"),
     Case("train-momentum-with-sgd", ("train", "--momentum", "0.5"), "momentum = 0.5 has no effect with optimizer = 'sgd'"),
     Case("train-nesterov-with-adam", ("train", "--optimizer", "adam", "--nesterov"), "nesterov applies only with optimizer"),
     Case("train-lr-step-without-step", ("train", "--lr-step-epochs", "5"), "lr_step_epochs applies only with lr_schedule"),

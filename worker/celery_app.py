@@ -1,6 +1,7 @@
 """The one Celery app (`celery -A worker.celery_app worker`), configured for long CPU-bound training tasks.
 
-The scheduler sends `TASK_NAME` with `apply_async(..., queue=config.engine)`: one queue per engine, so an
+The scheduler puts one `TASK_NAME` message per run on the queue named after its engine (`scheduler.queue.enqueue`:
+Celery's own message, pushed to Redis in pipelined batches; `send_task(..., queue=engine)` on other brokers), so an
 operator can dedicate workers to one engine with `-Q sklearn`. A worker started without `-Q` consumes both.
 Results are not stored in Celery (no result backend): every run's outcome lives in the database, and fan-in
 is done by counting finished runs there.

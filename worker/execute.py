@@ -109,9 +109,11 @@ def execute_run(
     control = _Control()
     beat = _Heartbeat(engine, run_id, worker, settings.heartbeat_seconds, control)
     on_epoch = _EpochWriter(engine, run_id, worker, settings.checkpoint_every, control, judge, deadline)
+    # pruned by every sweep holding it, but its worker died before the final write: end it where it stopped
+    stop_after = len(judge.history) if judge.adaptive and judge.history and not judge.wanted() else None
     beat.start()
     try:
-        result = train(config, data, on_epoch=on_epoch, resume_from=resume_from)
+        result = train(config, data, on_epoch=on_epoch, resume_from=resume_from, stop_after=stop_after)
     except Exception as exc:  # includes Celery's SoftTimeLimitExceeded
         return _fail(engine, run_id, worker, exc)
     finally:
@@ -123,7 +125,7 @@ def execute_run(
         # the stored reason, in the user's terms: what stopped the run and after which epoch
         stopped = f"cancelled by `mnistq cancel` after epoch {result.history[-1].epoch}"
         result = dataclasses.replace(result, message=stopped)
-    if result.status == CANCELLED and control.pruned:
+    if result.status == CANCELLED and (control.pruned or stop_after is not None):
         result = dataclasses.replace(result, status=PRUNED, message=judge.reason())
     return _finish(engine, run_id, worker, result, judge)
 

@@ -12,8 +12,9 @@ import argparse
 import logging
 import sys
 
+from adaptive import SearchPlan, shuffled, spec_seed
 from db import open_store, session_scope
-from db.queries import claimable_runs
+from db.queries import claimable_runs, get_sweep
 from worker.blas import apply_blas_threads
 from worker.execute import SKIPPED, execute_run
 from worker.settings import WorkerSettings
@@ -24,6 +25,10 @@ def work_through_sweep(sweep_id: int, *, run_id: int | None = None, database_url
     process trained."""
     engine = open_store(database_url)
     settings = WorkerSettings.from_env()
+    with session_scope(engine) as session:
+        spec = get_sweep(session, sweep_id).spec
+    # an adaptive sweep's runs go in the seeded shuffled order its queue uses, not in sorted grid order
+    seed = spec_seed(spec) if SearchPlan.from_dict(spec.get("search")).adaptive else None
     trained = 0
     while True:
         with session_scope(engine) as session:
@@ -32,7 +37,7 @@ def work_through_sweep(sweep_id: int, *, run_id: int | None = None, database_url
                 session, sweep_id, max_attempts=settings.max_attempts, run_id=run_id, with_running=True
             )
         progressed = False
-        for queued_id in queued:
+        for queued_id in queued if seed is None else shuffled(queued, seed):
             if execute_run(queued_id, engine=engine, settings=settings) != SKIPPED:
                 trained += 1
                 progressed = True

@@ -47,7 +47,7 @@ class RungJudge:
         run_id: int,
         judges: Sequence[_Judge],
         wants_every_epoch: bool,
-        decided: dict[tuple[int, int], str],
+        decided: Sequence[RungDecisionRecord],
         history: list[dict[str, float | None]],
         epochs: int,
     ) -> None:
@@ -55,9 +55,9 @@ class RungJudge:
         self.epochs = epochs  # the config's
         self.judges = tuple(judges)
         self.wants_every_epoch = wants_every_epoch  # a plain grid sweep holds the run
-        self.decided = dict(decided)  # (sweep, rung) -> verdict
+        self.decisions = list(decided)  # every decision on this run, in the order taken
+        self.decided = {(d.sweep_id, d.rung): d.verdict for d in decided}  # (sweep, rung) -> verdict
         self.history = history
-        self.last_verdicts: list[RungDecisionRecord] = []
 
     @classmethod
     def load(cls, session: Session, run_id: int, epochs: int, history: list[dict[str, float | None]]) -> RungJudge:
@@ -69,8 +69,7 @@ class RungJudge:
                 judges.append(_Judge(membership.sweep_id, plan, plan.decision_epochs(epochs)))
             else:
                 grid = True
-        decided = {(d.sweep_id, d.rung): d.verdict for d in run_decisions(session, run_id)}
-        return cls(run_id, judges, grid, decided, history, epochs)
+        return cls(run_id, judges, grid, run_decisions(session, run_id), history, epochs)
 
     @property
     def adaptive(self) -> bool:
@@ -128,11 +127,11 @@ class RungJudge:
         """Apply decisions that were committed."""
         for decision in decisions:
             self.decided[(decision.sweep_id, decision.rung)] = decision.verdict
-        self.last_verdicts = list(decisions)
+        self.decisions += decisions
 
     def reason(self) -> str:
-        """Why the run stopped, in the user's terms, from the latest decisions that pruned it."""
-        pruned = [d for d in self.last_verdicts if d.verdict == PRUNED_VERDICT]
+        """Why the run stopped, in the user's terms, from the decision of each sweep that pruned it."""
+        pruned = [d for d in self.decisions if d.verdict == PRUNED_VERDICT]
         if not pruned:
             return "pruned: no sweep holding it wants more epochs"
         parts = [_describe(d) for d in pruned]

@@ -10,7 +10,8 @@ from sqlalchemy import bindparam, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from db.models import EPOCH_METRICS, EPOCH_NANS, EpochMetric
+from core.epochs import EPOCH_METRICS
+from db.models import EPOCH_NANS, EpochMetric
 from db.queries.bulk import match_any
 from db.queries.rows import EPOCH_COLUMNS, core_rows, epoch_record, get_run
 from db.records import EpochRecord

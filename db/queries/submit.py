@@ -35,6 +35,16 @@ COPIED_KEYS = (
     "l2",
     "momentum",
     "seed",
+    "dropout",
+    "lr_schedule",
+    "lr_step_epochs",
+    "lr_gamma",
+    "patience",
+    "augment_shift",
+    "dtype",
+    "val_fraction",
+    "test_fraction",
+    "label_column",
 )
 
 
@@ -79,8 +89,10 @@ def config_columns(config: Mapping[str, Any]) -> dict[str, Any]:
     """The typed filter columns copied out of a config dict (None for keys it lacks): hidden as "256,128,64"
     and its depth, plus the keys in COPIED_KEYS as they are."""
     widths = _widths(config.get("hidden"))
+    nesterov = config.get("nesterov")
     return {
         **{key: config.get(key) for key in COPIED_KEYS},
+        "nesterov": None if nesterov is None else int(bool(nesterov)),
         "hidden": None if widths is None else ",".join(str(width) for width in widths),
         "depth": None if widths is None else len(widths),
     }

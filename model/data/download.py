@@ -5,6 +5,10 @@ when its SHA-256 matches the table below. Downloads go to a temporary file in th
 into place with os.replace only after the checksum matches, so an interrupted or corrupted transfer never
 leaves a file that looks complete. Before downloading, `local_dirs` (read-only copies such as the Debian
 package dataset-fashion-mnist) are tried and, when they verify, read in place.
+
+A transfer that fails in a way the next one may not (no connection, a timeout, an HTTP 5xx, a body cut short) is
+tried again after RETRY_DELAYS_SECONDS; a missing file (HTTP 4xx) or a checksum mismatch is not. When the
+download fails for good, a cache folder it created and left empty is removed again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hashlib
 import http.client
 import os
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -25,6 +30,7 @@ from core.errors import DataError
 DATA_DIR_ENV = "MNISTQ_DATA_DIR"
 CHUNK_BYTES = 1 << 20
 TIMEOUT_SECONDS = 30
+RETRY_DELAYS_SECONDS = (2.0, 6.0)  # pauses before the second and third try of one file
 
 # progress(file name, bytes done, total bytes or None when the server does not say)
 Progress = Callable[[str, int, int | None], None]
@@ -79,6 +85,10 @@ REMOTE: dict[str, RemoteDataset] = {
 }
 
 
+class TransferCutShort(DataError):
+    """The server sent fewer bytes than its Content-Length: a transient failure, worth another try."""
+
+
 def data_root() -> Path:
     """The cache root: $MNISTQ_DATA_DIR, else ~/.cache/mnistq (SettingError when it names a file)."""
     return settings.read(DATA_DIR_ENV)
@@ -110,9 +120,32 @@ def ensure_files(
             missing.append(file_name)
         else:
             found[file_name] = path
-    for index, file_name in enumerate(missing):
-        found[file_name] = _download(dataset, cache_dir, file_name, missing[index:], progress)
+    created = _absent_folders(cache_dir)
+    try:
+        for index, file_name in enumerate(missing):
+            found[file_name] = _download(dataset, cache_dir, file_name, missing[index:], progress)
+    except DataError:
+        _remove_if_empty(created)
+        raise
     return found
+
+
+def _absent_folders(folder: Path) -> list[Path]:
+    """`folder` and its ancestors that do not exist yet, deepest first: what a download would create."""
+    absent: list[Path] = []
+    while not folder.exists() and folder != folder.parent:
+        absent.append(folder)
+        folder = folder.parent
+    return absent
+
+
+def _remove_if_empty(folders: list[Path]) -> None:
+    """Remove `folders` (deepest first) while they are empty, so a failed download leaves no empty cache."""
+    for folder in folders:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (a file verified before the failure), or already gone
+            return
 
 
 def _verified_copy(dataset: RemoteDataset, cache_dir: Path, file_name: str, expected: str) -> Path | None:
@@ -135,22 +168,48 @@ def _verified_copy(dataset: RemoteDataset, cache_dir: Path, file_name: str, expe
 def _download(
     dataset: RemoteDataset, cache_dir: Path, file_name: str, still_missing: list[str], progress: Progress | None
 ) -> Path:
-    """Fetch one file into `cache_dir`; the offline message lists `still_missing` for a manual copy."""
+    """Fetch one file into `cache_dir`, trying a transient failure again after each of RETRY_DELAYS_SECONDS;
+    the offline message lists `still_missing` for a manual copy."""
     url = dataset.base_url() + file_name
     target = cache_dir / file_name
-    try:
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
-            _stream_verified(response, target, dataset.sha256[file_name], url, progress)
-    except PermissionError as exc:
-        raise DataError(f"cannot write {target}: {exc.strerror}; set {DATA_DIR_ENV} to a writable folder") from None
-    except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as exc:
-        reason = f"HTTP {exc.code} {exc.reason}" if isinstance(exc, urllib.error.HTTPError) else getattr(exc, "reason", exc)
-        raise DataError(
-            f"cannot download {dataset.name}: {url}: {reason}; put {', '.join(still_missing)} "
-            f"(from {dataset.base_url()}) into {cache_dir} by hand, or set {dataset.url_env} to a reachable mirror"
-        ) from None
-    return target
+    tries = len(RETRY_DELAYS_SECONDS) + 1
+    for attempt in range(1, tries + 1):
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:
+                _stream_verified(response, target, dataset.sha256[file_name], url, progress)
+            return target
+        except PermissionError as exc:
+            raise DataError(f"cannot write {target}: {exc.strerror}; set {DATA_DIR_ENV} to a writable folder") from None
+        except TransferCutShort:
+            if attempt == tries:
+                raise
+        except urllib.error.HTTPError as exc:
+            if exc.code < 500 or attempt == tries:
+                reason = f"HTTP {exc.code} {exc.reason}"
+                raise _unreachable(dataset, url, reason, attempt, cache_dir, still_missing) from None
+        except (urllib.error.URLError, http.client.HTTPException, TimeoutError, ConnectionError) as exc:
+            if attempt == tries:
+                reason = getattr(exc, "reason", exc)
+                raise _unreachable(dataset, url, reason, attempt, cache_dir, still_missing) from None
+        _pause(RETRY_DELAYS_SECONDS[attempt - 1])
+    raise AssertionError("unreachable: the last try returns or raises")
+
+
+def _pause(seconds: float) -> None:
+    """The backoff between tries, in seconds (a function of its own, so tests record it instead of waiting)."""
+    time.sleep(seconds)
+
+
+def _unreachable(
+    dataset: RemoteDataset, url: str, reason: object, tries: int, cache_dir: Path, still_missing: list[str]
+) -> DataError:
+    """The one-line error of a download that failed for good, saying how to get the files by hand."""
+    tried = f" (tried {tries} times)" if tries > 1 else ""
+    return DataError(
+        f"cannot download {dataset.name}: {url}: {reason}{tried}; put {', '.join(still_missing)} "
+        f"(from {dataset.base_url()}) into {cache_dir} by hand, or set {dataset.url_env} to a reachable mirror"
+    )
 
 
 def _stream_verified(
@@ -174,7 +233,7 @@ def _stream_verified(
             handle.flush()
             os.fsync(handle.fileno())
         if total is not None and done != total:
-            raise DataError(
+            raise TransferCutShort(
                 f"{url}: transfer cut short after {done} of {total} bytes: not saved; retry, or put the "
                 f"original {target.name} into {target.parent} by hand"
             )

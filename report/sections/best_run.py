@@ -18,9 +18,7 @@ def best_run_section(session: Session, view: SweepView) -> Section:
         return _section(Note("No completed runs: there is no best run to examine."))
     try:
         analysis = analyse_best_run(session, best.id)
-    except Exception as exc:
-        if not isinstance(exc, UserError):
-            raise
+    except UserError as exc:
         return _section(Note(f"Run {best.id} cannot be re-scored: {exc}"))
     return _section(*_blocks(analysis))
 

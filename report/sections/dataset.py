@@ -18,9 +18,7 @@ def dataset_section(view: SweepView) -> Section:
     spec, label_column = choice
     try:
         analysis = analyse_dataset(spec, label_column)
-    except Exception as exc:
-        if not isinstance(exc, UserError):
-            raise
+    except UserError as exc:
         return _section(Note(f"Dataset {spec} is unavailable, so its analysis is left out: {exc}"))
     blocks = _blocks(analysis)
     others = sorted({run.config.get("dataset", "") for run in view.runs} - {spec})

@@ -1,4 +1,4 @@
-"""The design card's import direction, checked on the source: core (the leaf: errors, settings, masking) imports
+"""The one-way import direction between our packages, checked on the source: core (the leaf: errors, settings, masking) imports
 nothing of ours and every package may import it; adaptive (the search plan and pruning rules) imports only core;
 model and db import nothing else of ours, worker uses model, db and adaptive, scheduler uses db and adaptive (and
 the pure-Python model.config), report reads db, model and adaptive."""

@@ -25,6 +25,16 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.fixture(autouse=True)
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The download backoff pauses (seconds), recorded instead of slept: retries cost the tests no time."""
+    from model.data import download
+
+    recorded: list[float] = []
+    monkeypatch.setattr(download, "_pause", recorded.append)
+    return recorded
+
+
 def idx_bytes(array: np.ndarray, magic: int | None = None) -> bytes:
     """The IDX encoding of a uint8 array (magic 0x0000080D for D dimensions unless overridden)."""
     array = np.asarray(array, dtype=np.uint8)
@@ -105,12 +115,18 @@ def make_csv_text(n: int = 20, side: int = 2, label_first: bool = True, header: 
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves a folder; names in `truncate` are sent with their full Content-Length but only half the body."""
+    """Serves a folder; names in `truncate` are sent with their full Content-Length but only half the body;
+    a name in `unavailable` gets that many HTTP 503 answers before it is served."""
 
     truncate: frozenset[str] = frozenset()
+    unavailable: dict[str, int]  # set per test: the counts go down as the 503s are sent
 
     def do_GET(self) -> None:
         name = self.path.lstrip("/")
+        if self.unavailable.get(name, 0) > 0:
+            self.unavailable[name] -= 1
+            self.send_error(503, "Service Unavailable")
+            return
         if name not in self.truncate:
             super().do_GET()
             return
@@ -129,7 +145,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 class Mirror:
     folder: Path  # what the server publishes
     url: str  # base URL, ending with "/"
-    handler: type[QuietHandler]  # set `handler.truncate` to cut transfers short
+    handler: type[QuietHandler]  # set `handler.truncate` to cut transfers short, `unavailable` for 503s
 
 
 @pytest.fixture
@@ -137,7 +153,7 @@ def mirror(tmp_path: Path) -> Iterator[Mirror]:
     """An HTTP server on 127.0.0.1 (a thread, stopped after the test) publishing an empty folder."""
     folder = tmp_path / "mirror"
     folder.mkdir()
-    handler = type("Handler", (QuietHandler,), {})  # a fresh class per test: `truncate` never leaks
+    handler = type("Handler", (QuietHandler,), {"unavailable": {}})  # one per test: its settings never leak
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

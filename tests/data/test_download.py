@@ -16,6 +16,7 @@ from model.data import download
 from model.data.download import IDX_FILES, REMOTE, RemoteDataset, ensure_files, sha256_file
 from model.data.specs import load_raw
 
+DELAYS = download.RETRY_DELAYS_SECONDS  # seconds between tries (recorded by the `pauses` fixture)
 FILES = {"a.bin": b"alpha" * 1000, "b.bin": b"bravo" * 300}
 
 
@@ -72,40 +73,71 @@ def test_cached_files_need_no_network(server, tmp_path, closed_port_url):
     assert files["b.bin"].read_bytes() == FILES["b.bin"]
 
 
-def test_checksum_mismatch_leaves_no_file(server, tmp_path):
+def test_checksum_mismatch_leaves_no_file_and_is_not_retried(server, tmp_path, pauses):
     url, _ = server
     cache = tmp_path / "cache"
     bad = toy(url, sha256={"a.bin": "0" * 64})
     with pytest.raises(DataError, match=r"a.bin: downloaded SHA-256 [0-9a-f]{64} does not match the expected 0{64}: not saved") as info:
         ensure_files(bad, cache)
     assert "\n" not in str(info.value)
-    assert leftovers(cache) == []
+    assert not cache.exists() and pauses == []
 
 
-def test_interrupted_transfer_leaves_no_file(server, tmp_path):
+def test_interrupted_transfer_is_retried_then_leaves_no_file(server, tmp_path, pauses):
     url, handler = server
     handler.truncate = frozenset({"a.bin"})
     cache = tmp_path / "cache"
     with pytest.raises(DataError, match=r"a.bin: transfer cut short after 2500 of 5000 bytes: not saved"):
         ensure_files(toy(url), cache)
-    assert leftovers(cache) == []
+    assert not cache.exists()
+    assert pauses == list(DELAYS)
 
 
-def test_offline_error_says_which_files_go_where(tmp_path, closed_port_url):
+def test_offline_error_says_which_files_go_where_and_leaves_no_folder(tmp_path, closed_port_url, pauses):
     cache = tmp_path / "cache" / "toy"
     with pytest.raises(DataError) as info:
         ensure_files(toy(closed_port_url), cache)
     message = str(info.value)
     assert message.startswith(f"cannot download toy: {closed_port_url}a.bin")
-    assert f"put a.bin, b.bin (from {closed_port_url}) into {cache} by hand" in message
+    assert f"(tried {len(DELAYS) + 1} times); put a.bin, b.bin (from {closed_port_url}) into {cache} by hand" in message
     assert "MNISTQ_TOY_URL" in message and "\n" not in message
-    assert leftovers(cache) == []
+    assert not (tmp_path / "cache").exists()  # neither the dataset's folder nor the cache root it created
+    assert pauses == list(DELAYS)
 
 
-def test_missing_remote_file_is_a_clear_error(server, tmp_path):
+def test_a_failed_download_keeps_a_folder_that_was_there(tmp_path, closed_port_url):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    with pytest.raises(DataError, match="cannot download toy"):
+        ensure_files(toy(closed_port_url), cache)
+    assert cache.is_dir()
+
+
+def test_transient_server_errors_are_retried_with_backoff(server, tmp_path, pauses):
+    url, handler = server
+    handler.unavailable = {"a.bin": 2, "b.bin": 1}
+    files = ensure_files(toy(url), tmp_path / "cache")
+    assert files["a.bin"].read_bytes() == FILES["a.bin"] and files["b.bin"].read_bytes() == FILES["b.bin"]
+    assert handler.unavailable == {"a.bin": 0, "b.bin": 0}  # every 503 was answered by a new try
+    assert pauses == [*DELAYS, DELAYS[0]]  # each file's tries back off afresh
+    assert DELAYS[0] < DELAYS[1]
+
+
+def test_an_outage_outlasting_the_tries_keeps_the_files_already_verified(server, tmp_path, pauses):
+    url, handler = server
+    handler.unavailable = {"b.bin": len(DELAYS) + 1}
+    cache = tmp_path / "cache"
+    with pytest.raises(DataError, match=r"b.bin: HTTP 503 Service Unavailable \(tried 3 times\); put b.bin "):
+        ensure_files(toy(url), cache)
+    assert leftovers(cache) == ["a.bin"]
+    assert ensure_files(toy(url), cache)["b.bin"].read_bytes() == FILES["b.bin"]  # the server is back
+
+
+def test_missing_remote_file_is_a_clear_error_and_not_retried(server, tmp_path, pauses):
     url, _ = server
-    with pytest.raises(DataError, match=r"cannot download toy: http://127.0.0.1:\d+/c.bin: HTTP 404 .*put c.bin"):
+    with pytest.raises(DataError, match=r"cannot download toy: http://127.0.0.1:\d+/c.bin: HTTP 404 [^(]*; put c.bin"):
         ensure_files(toy(url, sha256={"c.bin": "0" * 64}), tmp_path / "cache")
+    assert pauses == [] and not (tmp_path / "cache").exists()
 
 
 def test_environment_overrides_the_base_url(server, tmp_path, closed_port_url, monkeypatch):

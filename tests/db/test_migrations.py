@@ -3,6 +3,7 @@ commands refuse a database at another revision."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -138,10 +139,27 @@ def test_upgrade_from_revision_0003_keeps_every_run_and_its_links_and_allows_pru
         assert connection.execute(text("SELECT status FROM runs WHERE id = 7")).scalar() == "cancelled"
 
 
-@pytest.mark.parametrize("older", ["0001", "0002", "0003"])
+def test_upgrade_from_revision_0004_copies_every_config_key_into_its_column(engine, db_url):
+    upgrade(engine, "0004")
+    _insert_rev1_data(engine)
+    config = {"seed": 1, "dropout": 0.2, "lr_schedule": "cosine", "nesterov": True, "label_column": "digit"}
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE runs SET config = :config WHERE id = 7"), {"config": json.dumps(config)})
+
+    assert upgrade(engine) == ("0004", head_revision())
+
+    with session_scope(open_store(db_url)) as session:
+        run = get_run(session, 7)
+        assert (run.dropout, run.lr_schedule, run.nesterov, run.label_column, run.patience) == (
+            0.2, "cosine", 1, "digit", None,
+        )
+        assert [r.id for r in list_runs(session, where="lr_schedule = 'cosine' and nesterov = 1")] == [7]
+
+
+@pytest.mark.parametrize("older", ["0001", "0002", "0003", "0004"])
 def test_commands_refuse_an_older_schema(engine, db_url, older):
     upgrade(engine, older)
-    with pytest.raises(SchemaError, match=rf"revision {older}, this mnistq needs 0004: run `mnistq db upgrade`"):
+    with pytest.raises(SchemaError, match=rf"revision {older}, this mnistq needs {head_revision()}: run `mnistq db upgrade`"):
         open_store(db_url, create=True)
     assert revision_of(engine) == older  # never migrated implicitly
 
@@ -180,12 +198,12 @@ def test_cli_upgrade_and_current(engine, db_url, monkeypatch):
     before = runner.invoke(db_cli, ["current"])
     assert (
         before.exit_code == 0
-        and "schema revision 0001, newest is 0004: run `mnistq db upgrade`" in before.output
+        and f"schema revision 0001, newest is {head_revision()}: run `mnistq db upgrade`" in before.output
     )
     result = runner.invoke(db_cli, ["upgrade"])
     assert result.exit_code == 0, result.output
-    assert "schema upgraded from 0001 to 0004" in result.output
-    assert "schema revision 0004 (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
+    assert f"schema upgraded from 0001 to {head_revision()}" in result.output
+    assert f"schema revision {head_revision()} (newest)" in runner.invoke(db_cli, ["current", "--url", db_url]).output
     assert "password" not in result.output
 
 

@@ -79,6 +79,7 @@ def test_sweep_counts_report_status_and_timing(store, new_run):
         "failed": 0,
         "diverged": 1,
         "cancelled": 1,
+        "pruned": 0,
     }
     assert (counts.total, counts.finished, counts.cancel_requested) == (5, 4, 1)
     assert counts.total_train_seconds == 40.0 and counts.mean_train_seconds == 20.0  # NaN left out

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import os
 import re
+import socket
+import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ..queue.helpers import stop
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
@@ -68,22 +73,39 @@ class LocalTarget:
 
 
 _PROGRAMS = {"mnistq": ["-m", "scheduler.cli"], "celery": ["-m", "celery"]}
+_PORT = re.compile(r"--port=\d+")
 
 
 def local_process(
-    service: Mapping[str, Any], target: LocalTarget, command: list[str] | None = None
+    service: Mapping[str, Any], target: LocalTarget, command: list[str] | None = None, container_host: str | None = None
 ) -> tuple[list[str], dict[str, str]]:
     """(argv, environment) to run `service` (or `command` with its environment, as `compose run` does) here.
 
     The only translations: the broker and database URLs point at `target` instead of the compose hosts `redis`
-    and `postgres`; the programs `mnistq` and `celery` run as modules of this interpreter; `--port=` is the
-    local port. The rest of the service's environment is passed unchanged, on top of this process's environment
+    and `postgres`; the programs `mnistq` and `celery` run as modules of this interpreter (in a `sh -c` script,
+    they are found first on PATH, next to this interpreter); `--port=` is the local port; the container's own
+    host name (`container_host`, else this machine's) is $HOSTNAME, as Docker sets it, and Celery's `%h` in the
+    command. The rest of the service's environment is passed unchanged, on top of this process's environment
     without its MNISTQ_ variables (in a container, only the service's own settings apply).
     """
+    host = container_host or socket.gethostname()
     program, *args = command or service["command"]
-    argv = [sys.executable, *_PROGRAMS[program]]
-    argv += [f"--port={target.flower_port}" if arg.startswith("--port=") else arg for arg in args]
+    args = [_PORT.sub(f"--port={target.flower_port}", arg).replace("%h", host) for arg in args]
+    argv = [program, *args] if program == "sh" else [sys.executable, *_PROGRAMS[program], *args]
     env = {key: value for key, value in os.environ.items() if not key.startswith("MNISTQ_")}
+    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")))
+    env["HOSTNAME"] = host
     env.update({str(key): str(value) for key, value in service.get("environment", {}).items()})
     env.update(MNISTQ_BROKER_URL=target.redis_url, MNISTQ_DATABASE_URL=target.database_url)
     return argv, env
+
+
+@contextmanager
+def service_process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """A long-running service in its own process group, stopped (group and all) however the test ends."""
+    with log.open("wb") as out:
+        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield process
+    finally:
+        stop(process)

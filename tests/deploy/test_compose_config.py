@@ -15,8 +15,9 @@ from .compose import ENV_EXAMPLE, ROOT
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-def docker_compose(env_file: Path, home: Path) -> subprocess.CompletedProcess[str]:
-    """`docker-compose config` with only `env_file` as the source of variables (not the caller's shell)."""
+def docker_compose(env_file: Path, home: Path, *options: str) -> subprocess.CompletedProcess[str]:
+    """`docker-compose [options] config` with only `env_file` as the source of variables (not the caller's
+    shell)."""
     binary = shutil.which("docker-compose")
     if binary is None:
         message = "docker-compose is not installed (apt-get install docker-compose)"
@@ -25,7 +26,7 @@ def docker_compose(env_file: Path, home: Path) -> subprocess.CompletedProcess[st
         pytest.skip(message)
     clean_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home)}
     return subprocess.run(
-        [binary, "--env-file", str(env_file), "config"],
+        [binary, "--env-file", str(env_file), *options, "config"],
         cwd=ROOT, env=clean_env, capture_output=True, text=True, timeout=60,
     )
 
@@ -44,3 +45,16 @@ def test_config_refuses_to_run_without_passwords(tmp_path: Path) -> None:
     done = docker_compose(empty, home=tmp_path)
     assert done.returncode != 0
     assert "PASSWORD in .env (see .env.example)" in done.stderr
+
+
+@pytest.mark.parametrize("options", [(), ("--profile", "monitor")], ids=["plain", "monitor"])
+def test_config_needs_no_flower_login(tmp_path: Path, options: tuple[str, ...]) -> None:
+    """A plain `up` must not ask for Flower's login; with the monitor profile the container refuses instead."""
+    example = ENV_EXAMPLE.read_text().splitlines()
+    without_flower = tmp_path / "no-flower.env"
+    without_flower.write_text("\n".join(line for line in example if not line.startswith("FLOWER_BASIC_AUTH=")))
+    done = docker_compose(without_flower, tmp_path, *options)
+    assert done.returncode == 0, done.stderr
+    flower = yaml.safe_load(done.stdout)["services"]["flower"]
+    assert flower["profiles"] == ["monitor"]
+    assert flower["environment"]["FLOWER_BASIC_AUTH"] == ""

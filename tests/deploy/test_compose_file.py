@@ -9,10 +9,19 @@ import pytest
 
 from core import settings
 
-from .compose import COMPOSE_FILE, ENV_EXAMPLE, ROOT, compose_services, read_env_file
+from .compose import (
+    COMPOSE_FILE,
+    ENV_EXAMPLE,
+    ROOT,
+    LocalTarget,
+    compose_services,
+    local_process,
+    read_env_file,
+)
 
 MNISTQ_SERVICES = ("migrate", "worker", "scheduler", "flower")
 SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH")
+REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD")  # Flower's login: see test_flower_refuses_...
 
 
 @pytest.fixture
@@ -20,8 +29,8 @@ def services() -> dict[str, dict]:
     return compose_services(read_env_file(ENV_EXAMPLE))
 
 
-@pytest.mark.parametrize("secret", SECRETS)
-def test_every_secret_must_be_set(secret: str) -> None:
+@pytest.mark.parametrize("secret", REQUIRED_SECRETS)
+def test_every_store_password_must_be_set(secret: str) -> None:
     env = read_env_file(ENV_EXAMPLE)
     del env[secret]
     with pytest.raises(KeyError, match=secret):
@@ -41,7 +50,26 @@ def test_mnistq_services_share_one_image_and_differ_in_command(services: dict[st
     assert len(images) == 1
     commands = [tuple(services[name]["command"]) for name in MNISTQ_SERVICES]
     assert len(set(commands)) == len(commands)
-    assert services["flower"]["command"] == ["celery", "-A", "worker.celery_app", "flower", "--port=5555"]
+    assert services["flower"]["command"][-1].endswith("exec celery -A worker.celery_app flower --port=5555")
+
+
+def test_flower_runs_only_in_the_monitor_profile(services: dict[str, dict]) -> None:
+    assert services["flower"]["profiles"] == ["monitor"]
+    assert not [name for name in services if name != "flower" and "profiles" in services[name]]
+
+
+def test_flower_refuses_to_start_without_its_login() -> None:
+    """Without FLOWER_BASIC_AUTH the stack starts, but Flower exits in one line rather than serve an open
+    dashboard (Flower itself would start without a login)."""
+    env = read_env_file(ENV_EXAMPLE)
+    del env["FLOWER_BASIC_AUTH"]
+    flower = compose_services(env)["flower"]
+    assert flower["environment"]["FLOWER_BASIC_AUTH"] == ""
+    unreachable = LocalTarget(redis_url="redis://127.0.0.1:1/0", database_url="sqlite://", flower_port=1)
+    argv, process_env = local_process(flower, unreachable)
+    done = subprocess.run(argv, env=process_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == ["flower: set FLOWER_BASIC_AUTH=user:password in .env (see .env.example)"]
 
 
 def test_every_password_of_the_example_is_letters_and_digits(services: dict[str, dict]) -> None:

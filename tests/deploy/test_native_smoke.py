@@ -14,8 +14,7 @@ import socket
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -23,8 +22,16 @@ import pytest
 from db import open_store, session_scope
 from db.queries import get_run, sweep_run_ids
 
-from ..queue.helpers import stop, wait_until
-from .compose import ENV_EXAMPLE, ROOT, LocalTarget, compose_services, local_process, read_env_file
+from ..queue.helpers import wait_until
+from .compose import (
+    ENV_EXAMPLE,
+    ROOT,
+    LocalTarget,
+    compose_services,
+    local_process,
+    read_env_file,
+    service_process,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,17 +40,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-@contextmanager
-def service_process(argv: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A long-running service in its own process group, stopped (group and all) however the test ends."""
-    with log.open("wb") as out:
-        process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        yield process
-    finally:
-        stop(process)
 
 
 def http_status(url: str, auth: str | None = None) -> int | None:
@@ -64,7 +60,9 @@ def test_compose_services_run_natively(redis_url: str, pg_url: str, tmp_path: Pa
     compose_env = read_env_file(ENV_EXAMPLE)  # as after `cp .env.example .env`
     services = compose_services(compose_env)
     target = LocalTarget(redis_url=redis_url, database_url=pg_url, flower_port=free_port())
-    local = {name: local_process(services[name], target) for name in ("migrate", "worker", "scheduler", "flower")}
+    local = {name: local_process(services[name], target) for name in ("migrate", "scheduler", "flower")}
+    for name in ("worker1", "worker2"):  # two containers: two host names, so two Celery node names
+        local[name] = local_process(services["worker"], target, container_host=f"{name}.test")
 
     argv, env = local["migrate"]
     migrated = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -74,7 +72,7 @@ def test_compose_services_run_natively(redis_url: str, pg_url: str, tmp_path: Pa
     with ExitStack() as running:
         logs = {name: tmp_path / f"{name}.log" for name in ("worker1", "worker2", "scheduler", "flower")}
         processes = {
-            name: running.enter_context(service_process(*local[name.rstrip("12")], log))
+            name: running.enter_context(service_process(*local[name], log))
             for name, log in logs.items()
         }
         for name in ("worker1", "worker2"):

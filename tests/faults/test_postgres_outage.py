@@ -29,7 +29,9 @@ from .helpers import (
 
 pytestmark = pytest.mark.slow
 
-EPOCHS = 10
+# long enough that the cut lands mid-run however slowly this test process is scheduled once it saw epoch 2
+# (at 10 epochs, a busy machine let the run finish before the cut)
+EPOCHS = 80
 OUTAGE_SECONDS = 10
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -303,4 +304,8 @@ def test_the_scheduler_service_survives_failed_passes_and_masks_secrets(sqlite_u
         service.wait()
     text = log.read_text()
     assert "hunter2-secret" not in text and "Traceback" not in text
-    assert "mnistq scheduler: pass failed (" in text and "; next in 0.2 s" in text
+    failed = [line for line in text.splitlines() if "pass failed" in line]
+    # a line of `logging`: date, time, logger, level, then the one-line message
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} mnistq\.scheduler WARNING pass failed \(.+\); next in 0\.2 s",
+                        failed[0]), failed[0]
+    assert re.search(r"^\S+ \S+ mnistq\.scheduler INFO reaping every 0\.2 s$", text, re.MULTILINE), text

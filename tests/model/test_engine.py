@@ -8,11 +8,12 @@ import warnings
 import numpy as np
 import pytest
 
-from core.errors import ConfigError
+from model.config import ENGINES
 from model.data.types import Split
-from model.engine_numpy import train
+from model.engine_numpy import NumpyRunner
 from model.inference import evaluate
 from model.result import CANCELLED, COMPLETED, DIVERGED, EpochProgress
+from model.train import RUNNERS, runner_class, train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 
 from .conftest import blobs, small_config
@@ -113,6 +114,9 @@ def test_no_validation_split_gives_none_val_metrics() -> None:
     assert result.val_loss is None and result.test_loss is not None
 
 
-def test_rejects_a_config_for_another_engine(data) -> None:
-    with pytest.raises(ConfigError, match="engine"):
-        train(small_config(engine="sklearn"), data)
+def test_every_engine_has_one_runner_and_an_unknown_engine_is_refused(data) -> None:
+    assert tuple(RUNNERS) == ENGINES
+    assert runner_class("numpy") is NumpyRunner
+    hand_built = dataclasses.replace(small_config(), engine="torch")  # skips TrainConfig.validate
+    with pytest.raises(ValueError, match="unknown engine 'torch'"):
+        train(hand_built, data)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from model.data.builtin import mnist_5k
 from model.data.prepare import prepare_raw
-from model.engine_numpy import train
+from model.train import train
 
 from .conftest import small_config
 

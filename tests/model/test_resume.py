@@ -11,8 +11,8 @@ import pytest
 
 from core.errors import ConfigError
 from model.config import TrainConfig
-from model.engine_numpy import train
 from model.result import CANCELLED, EpochProgress, TrainResult
+from model.train import train
 from model.weights_io import weights_from_npz_bytes, weights_to_npz_bytes
 
 from .conftest import small_config
@@ -86,7 +86,7 @@ import sys
 from threadpoolctl import threadpool_limits
 sys.path.insert(0, {tests!r})
 from conftest import blobs, small_config
-from model.engine_numpy import train
+from model.train import train
 from model.weights_io import weights_to_npz_bytes
 import numpy as np
 with threadpool_limits(limits=1):
@@ -109,3 +109,19 @@ def test_a_different_seed_gives_a_different_run(data) -> None:
     a = train(small_config(epochs=1), data)
     b = train(small_config(epochs=1, seed=1), data)
     assert not np.array_equal(a.weights["W1"], b.weights["W1"])
+
+
+def test_stop_after_ends_a_run_there_and_keeps_the_configs_horizon(data) -> None:
+    """`stop_after` stops the loop without touching the schedule: the epochs before it are those of the full
+    run, and a run resumed right at that epoch trains nothing and returns its snapshot's weights."""
+    config = small_config(**EVERYTHING_ON)  # a step schedule: its horizon must stay config.epochs
+    full = train(config, data)
+    stopped = train(config, data, stop_after=3)
+    assert stopped.status == CANCELLED and stopped.message == "stopped after epoch 3"
+    assert curve(stopped) == curve(full)[:3]
+
+    snapshot = interrupted_after(config, data, 3)
+    again = train(config, data, resume_from=snapshot, stop_after=3)
+    assert again.status == CANCELLED and curve(again) == curve(stopped)
+    for name in stopped.weights:
+        np.testing.assert_array_equal(again.weights[name], stopped.weights[name], err_msg=name)

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from db import SweepCounts, open_store, session_scope
+from db.status import STATUSES
 from scheduler.progress import WIDTH, eta_seconds, format_duration, format_rate, status_line
 from scheduler.spec import load_spec
 from scheduler.submit import store_sweep
@@ -99,7 +100,7 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 def _counts(now: datetime = START + timedelta(minutes=2), trained: int = 3, **by_status: int) -> SweepCounts:
     """Counts taken at `now`, of a sweep whose first run started at START and whose last finished a minute
     later, `trained` runs in all."""
-    statuses = dict.fromkeys(("queued", "running", "completed", "failed", "diverged", "cancelled"), 0)
+    statuses = dict.fromkeys(STATUSES, 0)
     statuses.update(by_status)
     return SweepCounts(
         sweep_id=1, by_status=statuses, cancel_requested=0, total_train_seconds=60.0, mean_train_seconds=20.0,
@@ -140,6 +141,7 @@ def test_the_rate_is_left_out_until_a_run_has_finished() -> None:
         {"completed": 1500, "failed": 12, "cancelled": 8484, "running": 4},  # cancelled mid-sweep
         {"completed": 9999, "failed": 1},  # done
         {"queued": 10000},  # not started
+        {"completed": 880, "pruned": 8000, "failed": 85, "diverged": 35, "running": 16, "queued": 984},  # adaptive
     ],
 )
 def test_the_progress_line_fits_80_columns_for_10000_runs(by_status) -> None:

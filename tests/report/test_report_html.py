@@ -48,7 +48,7 @@ def test_user_text_is_escaped(page: Page) -> None:
 
 def test_summary_counts_and_best_run(page: Page) -> None:
     summary = section(page.html, "summary")
-    counts = dict(rows(summary)[:7])
+    counts = dict(rows(summary)[:8])
     assert counts == {
         "queued": "0",
         "running": "0",
@@ -56,6 +56,7 @@ def test_summary_counts_and_best_run(page: Page) -> None:
         "failed": "1",
         "diverged": "1",
         "cancelled": "1",
+        "pruned": "0",
         "total": "11",
     }
     assert "Best run: run " in summary and "&quot;grid&quot;" in summary  # the spec, as escaped JSON
