@@ -30,22 +30,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 import tomllib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import services
 from bench.halving_anchor import AnchorResult, run_anchor
+from bench.halving_report import machine, print_table, targets, where_time_goes
+from bench.halving_runs import SweepResult, Task
 from bench.scaling import CORES, Layout, empty_redis, mnistq, scratch_database, workers
 from db import open_store, session_scope
 from db.queries import list_runs, run_histories
@@ -105,85 +105,6 @@ class Grid:
 FULL = Grid((0.001, 0.01, 0.1), ((128,), (256, 128), (512, 256)), (16, 32, 64), (0.0, 1e-4), epochs=27)
 QUICK = Grid((0.001, 0.01, 0.1), ((16,),), (64,), (0.0, 1e-4), epochs=3)
 
-
-@dataclass(frozen=True)
-class Task:
-    """One run as its sweep left it. Times are the store's UTC timestamps; accuracies in [0, 1]."""
-
-    status: str
-    worker: str | None
-    claimed_at: datetime
-    finished_at: datetime
-    train_seconds: float  # the training loop's own time; 0 when not recorded
-    val_acc: float | None
-    test_acc: float | None
-    val_loss: float | None = None
-
-    @property
-    def seconds(self) -> float:
-        """Task time: from the claim (the worker took it) to the stored end."""
-        return (self.finished_at - self.claimed_at).total_seconds()
-
-    @classmethod
-    def from_record(cls, run: RunRecord) -> Task:
-        start = run.claimed_at or run.started_at
-        assert start is not None and run.finished_at is not None, f"run {run.id} ({run.status}) never ran"
-        return cls(run.status, run.worker, start, run.finished_at, run.train_seconds or 0.0, run.val_acc, run.test_acc,
-                   run.val_loss)
-
-
-def span(tasks: Sequence[Task]) -> float:
-    """Seconds from the first claim to the last finish."""
-    return (max(t.finished_at for t in tasks) - min(t.claimed_at for t in tasks)).total_seconds()
-
-
-def utilisation(tasks: Sequence[Task], workers: int) -> float:
-    """Sum of task times / (workers x span): the share of the workers' time that held a run."""
-    return sum(t.seconds for t in tasks) / (workers * span(tasks))
-
-
-def tail(tasks: Sequence[Task]) -> float:
-    """Seconds at the end when some worker already had nothing left: last finish - the earliest of the
-    workers' own last finishes (0 with one worker)."""
-    last: dict[str | None, datetime] = {}
-    for t in tasks:
-        last[t.worker] = max(last.get(t.worker, t.finished_at), t.finished_at)
-    return (max(last.values()) - min(last.values())).total_seconds()
-
-
-def best_run(tasks: Iterable[Task]) -> Task | None:
-    """The run of highest validation accuracy; among equals (400 validation images: steps of 0.25 points), the
-    lowest validation loss, so every strategy breaks ties the same way whatever order its runs have."""
-    scored = [t for t in tasks if t.val_acc is not None]
-    return min(scored, key=_rank) if scored else None
-
-
-def _rank(task: Task) -> tuple[float, float]:
-    loss = task.val_loss if task.val_loss is not None and math.isfinite(task.val_loss) else math.inf
-    return -(task.val_acc or 0.0), loss
-
-
-@dataclass(frozen=True)
-class SweepResult:
-    """One mnistq strategy's sweep, from the store. Units: seconds, epochs."""
-
-    strategy: str
-    wall: float  # submit to the last finished_at
-    epochs: int  # epoch_metrics rows: epochs trained
-    epoch_seconds: float  # their training and validation passes
-    tasks: tuple[Task, ...]
-    workers: int
-    first_claim: float  # submit to the first claim
-    load_before: float  # 1-minute load average at submit
-    statuses: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def utilisation(self) -> float:
-        return utilisation(self.tasks, self.workers)
-
-    @property
-    def best(self) -> Task | None:
-        return best_run(self.tasks)
 
 
 def wait_for_sweep(database_url: str, timeout: float, started: Sequence[subprocess.Popen[bytes]]) -> None:
@@ -254,104 +175,6 @@ def measure(strategy: str, grid: Grid, args: argparse.Namespace, scratch: Path) 
         statuses=dict(sorted(statuses.items())),
     )
 
-
-def machine() -> str:
-    """Cores and CPU model, as /proc/cpuinfo names it."""
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{CORES} cores, {model}"
-
-
-def percent(part: float, whole: float) -> str:
-    return f"{100 * part / whole:.0f} %" if whole else "-"
-
-
-def points(acc: float | None) -> str:
-    return "-" if acc is None else f"{100 * acc:.2f}"
-
-
-def print_table(rows: Sequence[SweepResult], anchor: AnchorResult | None, workers: int) -> None:
-    grid = next((r for r in rows if r.strategy == "grid"), None)
-    print(f"\n{'strategy':<10}{'wall s':>8}{'epochs':>8}{'% grid ep':>10}{'% grid wall':>12}{'best val':>9}"
-          f"{'test':>7}{'util':>6}{'load':>6}   runs")
-    for r in rows:
-        best = r.best
-        print(f"{r.strategy:<10}{r.wall:>8.1f}{r.epochs:>8}{percent(r.epochs, grid.epochs) if grid else '-':>10}"
-              f"{percent(r.wall, grid.wall) if grid else '-':>12}{points(best and best.val_acc):>9}"
-              f"{points(best and best.test_acc):>7}{r.utilisation:>6.0%}{r.load_before:>6.1f}   "
-              f"{', '.join(f'{n} {s}' for s, n in r.statuses.items())}")
-    if anchor is not None:
-        print(f"{'Halving':<10}{anchor.wall:>8.1f}{anchor.epochs:>8}"
-              f"{percent(anchor.epochs, grid.epochs) if grid else '-':>10}"
-              f"{percent(anchor.wall, grid.wall) if grid else '-':>12}{points(anchor.best_val):>9}"
-              f"{points(anchor.best_test):>7}{'-':>6}{anchor.load_before:>6.1f}   {anchor.fits} fits, "
-              f"{anchor.failed} diverged")
-        print(f"(Halving: HalvingGridSearchCV, n_jobs {workers}; its best config "
-              f"{anchor.best_params} retrained at max_iter {anchor.max_iter} untimed for the test column; "
-              f"iterations, max_iter x candidates (their fit + score seconds): "
-              f"{', '.join(f'{n} x {c} ({t:.1f} s)' for n, c, t in anchor.rungs)})")
-    print("(best val: highest validation accuracy of any run; test: that run's test accuracy; util: task time /"
-          " (workers x first claim..last finish); load: 1-minute load average at the start of the row)")
-
-
-def where_time_goes(rows: Sequence[SweepResult]) -> None:
-    """Per strategy: worker time split into training, per-task overhead and idle (the tail included)."""
-    print("\nwhere the time goes (seconds of worker time, all workers together; epochs: training + validation "
-          "passes; in-run: epoch writes, rung decisions, checkpoints, the final test pass; per task: claim, dataset, "
-          "final write; idle: between tasks and the tail, when a worker had nothing left):")
-    for r in rows:
-        held = sum(t.seconds for t in r.tasks)
-        trained = sum(t.train_seconds for t in r.tasks)
-        total = r.workers * span(r.tasks)
-        n = len(r.tasks)
-        print(f"  {r.strategy:<7} {span(r.tasks):6.1f} x {r.workers} = {total:6.1f}: epochs {r.epoch_seconds:6.1f}, "
-              f"in-run {trained - r.epoch_seconds:5.1f} ({(trained - r.epoch_seconds) / r.epochs * 1000:.0f} ms "
-              f"per epoch), per task {held - trained:4.1f} ({(held - trained) / n * 1000:.0f} ms x {n}), "
-              f"idle {total - held:5.1f} (tail {tail(r.tasks):.1f}); submit to first claim {r.first_claim:.1f}")
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def targets(rows: Sequence[SweepResult], anchor: AnchorResult | None) -> list[str]:
-    """The target checks, one line each, PASS/MISS with the ratio."""
-    by = {r.strategy: r for r in rows}
-    grid, asha = by.get("grid"), by.get("asha")
-    lines = []
-
-    def test_acc(row: SweepResult) -> float:
-        best = row.best
-        return (best.test_acc or 0.0) if best else 0.0
-
-    if grid and asha:
-        diff = 100 * (test_acc(asha) - test_acc(grid))
-        lines.append(f"ASHA best-val run's test accuracy {points(test_acc(asha))} vs grid {points(test_acc(grid))}: "
-                     f"{diff:+.2f} points (target >= -0.5): {verdict(diff >= -0.5)}")
-        share = asha.epochs / grid.epochs
-        lines.append(f"ASHA epochs {asha.epochs} / grid {grid.epochs} = {share:.1%} (target <= 25 %): "
-                     f"{verdict(share <= 0.25)}")
-        share = asha.wall / grid.wall
-        lines.append(f"ASHA wall {asha.wall:.1f} s / grid {grid.wall:.1f} s = {share:.1%} (target <= 30 %): "
-                     f"{verdict(share <= 0.30)}")
-    for r in rows:
-        lines.append(f"{r.strategy} worker utilisation {r.utilisation:.1%} (target >= 90 %): "
-                     f"{verdict(r.utilisation >= 0.90)}")
-    if asha and anchor:
-        speedup = anchor.wall / asha.wall
-        stretch = " (stretch 2x: PASS)" if speedup >= 2 else " (stretch 2x: MISS)"
-        lines.append(f"ASHA vs HalvingGridSearchCV: {anchor.wall:.1f} s / {asha.wall:.1f} s = {speedup:.2f}x "
-                     f"(target >= 1.5x): {verdict(speedup >= 1.5)}{stretch}")
-        diff = 100 * (test_acc(asha) - anchor.best_test)
-        lines.append(f"ASHA test accuracy {points(test_acc(asha))} vs Halving's {points(anchor.best_test)}: "
-                     f"{diff:+.2f} points (target >= -0.5): {verdict(diff >= -0.5)}")
-    return lines
 
 
 def measure_anchor(grid: Grid, n_jobs: int) -> AnchorResult:

@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bench.halving import FULL, QUICK, Task, best_run, tail, utilisation, wait_for_sweep
+from bench.halving import FULL, QUICK, wait_for_sweep
 from bench.halving_anchor import halving_epochs, halving_rungs, param_grid, run_anchor
+from bench.halving_runs import Task, best_run, tail, utilisation
 from model.config import TrainConfig
 from model.data.prepare import prepare
 
