@@ -21,7 +21,7 @@ def written_by_readme_commands() -> set[str]:
         for line in block.splitlines():
             line = re.sub(r'"[^"]*"', "", line.split("#", 1)[0])  # no comments, no quoted filters
             targets.update(re.findall(r"(?:^|\s)(?:-o|>)\s+([^\s<>|;]+)", line))
-    return targets
+    return {target for target in targets if not target.startswith("~")}  # the home folder is not the repository
 
 
 def test_readme_outputs_are_git_ignored() -> None:
