@@ -426,7 +426,8 @@ def retry(
     --cancelled also resumes its cancelled runs, each from its last checkpoint, and reopens the sweep.
 
     --run RUN takes one run instead of a SWEEP: a failed, cancelled, diverged or completed run is queued again
-    (a completed one is retrained, e.g. when its stored weights were found corrupt).
+    (a completed one is retrained, e.g. when its stored weights were found corrupt). A pruned run is refused:
+    its sweep's decision stands; a spec without [search] holding its config trains it further.
 
     Without MNISTQ_BROKER_URL the runs train here, and it waits; with it, --wait shows progress. Then, like
     `submit`, it exits 3 if runs failed and 4 if runs are unfinished, printing the command that resumes them.

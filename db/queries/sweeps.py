@@ -14,7 +14,7 @@ from db.models import Run, Sweep, SweepRun
 from db.queries.artifacts import delete_artifact
 from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_run, get_sweep, requeue_values, sweep_record
 from db.records import RunRecord, SweepCancelled, SweepRecord
-from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, QUEUED, RUNNING, STATUSES
+from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, PRUNED, QUEUED, RUNNING, STATUSES
 from db.types import utcnow
 
 RETRYABLE = (FAILED, CANCELLED, DIVERGED, COMPLETED)  # what `retry --run` queues again; a sweep retries the first two
@@ -109,7 +109,7 @@ def retry_sweep(session: Session, sweep_id: int, *, statuses: Sequence[str] = (F
 
 def retry_run(session: Session, run_id: int) -> tuple[RunRecord, str]:
     """Put run `run_id` back on the queue with a fresh attempt budget, however it ended (failed, cancelled,
-    diverged, or completed: e.g. when its stored weights were found corrupt). Returns the queued run and the
+    diverged, or completed: e.g. when its stored weights were found corrupt; not pruned). Returns the queued run and the
     status it had. A completed run's final weights are dropped (the run will store new ones); a checkpoint is
     kept, to resume from. A queued run is returned as it is (send it again); UserError for a running one."""
     run = get_run(session, run_id)
@@ -120,6 +120,11 @@ def retry_run(session: Session, run_id: int) -> tuple[RunRecord, str]:
         )
     if run.status == QUEUED:
         return run, QUEUED
+    if run.status == PRUNED:  # every sweep holding it decided so: queued again, it would stop where it stands
+        raise UserError(
+            f"run {run_id} was pruned by its adaptive sweep (see `mnistq show {run_id}`), and would be again: "
+            "to train it to the end, submit a spec without [search] that holds its config"
+        )
     statement = (
         update(RUN_TABLE).where(Run.id == run_id, Run.status == run.status).values(requeue_values()).returning(Run.id)
     )

@@ -100,6 +100,8 @@ def test_an_asha_sweep_prunes_at_its_rungs_and_records_each_decision_once(tmp_pa
     assert sorted(row["id"] for row in pruned) == sorted(i for i, (r, _, _) in runs.items() if r.status == "pruned")
     shown = mnistq_json("show", str(pruned[0]["id"]), "--json", env=env)
     assert shown["status"] == "pruned" and shown["rung_decisions"][-1]["verdict"] == "pruned"
+    retried = mnistq("retry", "--run", str(pruned[0]["id"]), env=env)  # its sweep's decision stands
+    assert retried.returncode == 2 and "submit a spec without [search]" in retried.stderr
 
 
 def test_survivors_and_resumed_pruned_runs_end_bitwise_equal_to_plain_grid_runs(tmp_path: Path) -> None:

@@ -18,10 +18,10 @@ POISON_LEARNING_RATE = 0.0123
 _real_train = worker.execute.train
 
 
-def _train_or_die(config, data, on_epoch=None, resume_from=None):
+def _train_or_die(config, data, **options):
     if config.learning_rate == POISON_LEARNING_RATE:
         os.kill(os.getpid(), signal.SIGKILL)
-    return _real_train(config, data, on_epoch=on_epoch, resume_from=resume_from)
+    return _real_train(config, data, **options)
 
 
 worker.execute.train = _train_or_die

@@ -129,13 +129,13 @@ def test_resume_from_stored_checkpoint_matches_uninterrupted_run(
 
     real_train = worker_execute.train
 
-    def dies_after_epoch_2(config, data, on_epoch=None, resume_from=None):
+    def dies_after_epoch_2(config, data, on_epoch=None, **options):
         def writer_then_death(progress):
             on_epoch(progress)
             if progress.metrics.epoch == 2:
                 raise _Killed
 
-        return real_train(config, data, on_epoch=writer_then_death, resume_from=resume_from)
+        return real_train(config, data, on_epoch=writer_then_death, **options)
 
     settings = WorkerSettings(checkpoint_every=2, lease_seconds=0.5, heartbeat_seconds=60)
     monkeypatch.setattr(worker_execute, "train", dies_after_epoch_2)
@@ -165,10 +165,10 @@ def test_lost_lease_discards_the_result(tmp_path: Path, sqlite_url: str, monkeyp
         (run_id, _), *_ = store_sweep(session, _spec(tmp_path)).to_train
     real_train = worker_execute.train
 
-    def taken_over(config, data, on_epoch=None, resume_from=None):
+    def taken_over(config, data, **options):
         with session_scope(engine) as session:  # another worker takes the run over mid-training
             session.execute(update(Run).where(Run.id == run_id).values(worker="thief:9"))
-        return real_train(config, data, on_epoch=on_epoch, resume_from=resume_from)
+        return real_train(config, data, **options)
 
     monkeypatch.setattr(worker_execute, "train", taken_over)
     assert execute_run(run_id, engine=engine) == LOST_LEASE
