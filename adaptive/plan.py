@@ -75,7 +75,7 @@ class SearchPlan:
             return "search: grid (every run trains all its epochs)"
         at = self.decision_epochs(epochs)
         if self.strategy == "asha":
-            settings = f"min_epochs {self.min_epochs}, eta {_number(self.eta)}"
+            settings = f"min_epochs {self.min_epochs}, eta {self.eta_text}"
             judged = f"rungs at epochs {', '.join(map(str, at))}" if at else "no rung"
         else:
             settings = f"min_epochs {self.min_epochs}"
@@ -92,6 +92,16 @@ class SearchPlan:
     def from_dict(cls, data: Mapping[str, Any] | None) -> SearchPlan:
         """The plan `to_dict` gave (validated again); None or {} is the grid plan."""
         return parse_search(dict(data) if data else None, STORED_SOURCE)
+
+    @classmethod
+    def of_spec(cls, spec: Mapping[str, Any]) -> SearchPlan:
+        """The plan a stored sweep spec holds (the grid plan for a spec without [search])."""
+        return cls.from_dict(spec.get("search"))
+
+    @property
+    def eta_text(self) -> str:
+        """eta as the user most likely wrote it: '3', '2.5'."""
+        return str(_number(self.eta))
 
 
 def parse_search(table: Any, source: str) -> SearchPlan:

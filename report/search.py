@@ -45,7 +45,7 @@ class EpochSpend:
 
 def load_search(session: Session, sweep: SweepRecord, runs: Sequence[RunRecord]) -> SearchData | None:
     """The search data of `sweep`, whose runs are `runs`; None for a grid sweep (nothing is pruned there)."""
-    plan = SearchPlan.from_dict(sweep.spec.get("search"))
+    plan = SearchPlan.of_spec(sweep.spec)
     if not plan.adaptive:
         return None
     histories = run_histories(session, [run.id for run in runs])

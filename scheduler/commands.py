@@ -17,6 +17,7 @@ import click
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from adaptive import SearchPlan
 from core import settings
 from core.epochs import EPOCH_FIELDS
 from core.errors import UserError
@@ -50,7 +51,7 @@ from scheduler.outcome import Target
 from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
-from scheduler.rungs_view import decision_lines, decisions_json, plan_of, rung_table, rungs_json
+from scheduler.rungs_view import decision_lines, decisions_json, rung_table, rungs_json
 from scheduler.service_log import service_logger
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
@@ -139,7 +140,15 @@ def _conclude(
         out["counts"] = dict(counts.by_status)
     if as_json:
         click.echo(json.dumps(out))
-    code = outcome.EXIT_OK if counts is None else outcome.exit_code(counts.by_status)
+    _exit_as_wait(target, counts)
+
+
+def _exit_as_wait(target: Target | None, counts: SweepCounts | None) -> None:
+    """`submit --wait`'s ending, for every command that waited on `target` (nothing when it did not wait):
+    exit 3 if runs failed and 4 if runs are unfinished, with one line saying what is left."""
+    if target is None or counts is None:
+        return
+    code = outcome.exit_code(counts.by_status)
     if code != outcome.EXIT_OK:
         click.echo(outcome.summary(target, counts.by_status), err=True)
         sys.exit(code)
@@ -167,7 +176,7 @@ def status(sweep: str | None, fmt: str, until_settled: bool) -> None:
     """
     if until_settled and not sweep:
         raise click.UsageError("--watch needs a SWEEP (an id or 'latest')")
-    watched = None
+    target, watched = None, None
     if until_settled:  # a sweep submitted from another shell or a container: its progress until it settles
         engine = open_store()
         with session_scope(engine) as session:
@@ -178,11 +187,11 @@ def status(sweep: str | None, fmt: str, until_settled: bool) -> None:
         names = {sweep_id: s.name for sweep_id, s in found.items()}
         ids = [resolve_sweep(session, sweep)] if sweep else list(names)
         counts = [sweep_counts(session, sweep_id) for sweep_id in ids]
-        plans = {sweep_id: plan_of(found[sweep_id].spec) for sweep_id in ids}
+        plans = {sweep_id: SearchPlan.of_spec(found[sweep_id].spec) for sweep_id in ids}
         rungs = {i: rung_summaries(sweep_decisions(session, i)) for i in ids if plans[i].adaptive}
     if fmt == "csv":
         click.echo(dicts_csv([_counts_row(_counts_json(c, names[c.sweep_id])) for c in counts], _COUNT_FIELDS), nl=False)
-        _watch_outcome(watched)
+        _exit_as_wait(target, watched)
         return
     if fmt == "json":
         out = [_counts_json(c, names[c.sweep_id]) for c in counts]
@@ -191,7 +200,7 @@ def status(sweep: str | None, fmt: str, until_settled: bool) -> None:
                 entry["search"] = plans[entry["sweep_id"]].to_dict()
                 entry["rungs"] = rungs_json(rungs[entry["sweep_id"]])
         click.echo(json.dumps(out, indent=2))
-        _watch_outcome(watched)
+        _exit_as_wait(target, watched)
         return
     if not counts:
         click.echo("no sweeps yet: submit one with `mnistq submit SPEC`")
@@ -207,17 +216,7 @@ def status(sweep: str | None, fmt: str, until_settled: bool) -> None:
                 click.echo(f"  {c.cancel_requested} running runs asked to stop at their next epoch")
             if c.sweep_id in rungs:
                 click.echo("\n".join(rung_table(plans[c.sweep_id], rungs[c.sweep_id])))
-    _watch_outcome(watched)
-
-
-def _watch_outcome(counts: SweepCounts | None) -> None:
-    """After `status --watch`: `submit --wait`'s exit code and its one line on what is left."""
-    if counts is None:
-        return
-    code = outcome.exit_code(counts.by_status)
-    if code != outcome.EXIT_OK:
-        click.echo(outcome.summary(Target(counts.sweep_id), counts.by_status), err=True)
-        sys.exit(code)
+    _exit_as_wait(target, watched)
 
 
 _STATUS_ORDER = ("completed", "pruned", "failed", "diverged", "cancelled", "running", "queued")

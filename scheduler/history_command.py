@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import sys
 from collections.abc import Iterator
 from typing import Any
@@ -21,6 +20,7 @@ from core import settings
 from db import open_store, session_scope
 from db.queries import resolve_sweep
 from db.queries.history import HISTORY_FIELDS, sweep_history
+from scheduler.tables import finite_or_none
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -52,9 +52,5 @@ def _write_json(rows: Iterator[dict[str, Any]]) -> None:
     out = sys.stdout
     out.write("[")
     for i, row in enumerate(rows):
-        out.write(("," if i else "") + "\n" + json.dumps({k: _finite(v) for k, v in row.items()}, allow_nan=False))
+        out.write(("," if i else "") + "\n" + json.dumps({k: finite_or_none(v) for k, v in row.items()}, allow_nan=False))
     out.write("\n]\n")
-
-
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value

@@ -3,7 +3,7 @@ decisions taken on one run, with the figures they were made from."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from adaptive import SearchPlan
@@ -11,23 +11,18 @@ from db import RungDecisionRecord, RungSummary
 from scheduler.tables import finite_or_none, format_table
 
 
-def plan_of(spec: Mapping[str, Any]) -> SearchPlan:
-    """The search plan a stored sweep spec holds (the grid plan for a spec without [search])."""
-    return SearchPlan.from_dict(spec.get("search"))
-
-
 def plan_text(plan: SearchPlan) -> str:
     """'asha on val_loss, min_epochs 1, eta 3', or 'grid'."""
     if not plan.adaptive:
         return "grid"
-    eta = f", eta {_number(plan.eta)}" if plan.strategy == "asha" else ""
+    eta = f", eta {plan.eta_text}" if plan.strategy == "asha" else ""
     return f"{plan.strategy} on {plan.metric}, min_epochs {plan.min_epochs}{eta}"
 
 
 def rung_table(plan: SearchPlan, summaries: Sequence[RungSummary]) -> list[str]:
     """Lines for `mnistq status SWEEP`: the plan, then per rung epoch the runs arrived, continued, pruned and
     diverged, and the current cutoff (the latest decision's; '-' while fewer results than the rule needs)."""
-    rule = f"eta {_number(plan.eta)}" if plan.strategy == "asha" else "median of the others' running averages"
+    rule = f"eta {plan.eta_text}" if plan.strategy == "asha" else "median of the others' running averages"
     lines = [f"  search: {plan.strategy} on {plan.metric} ({'lower' if plan.mode == 'min' else 'higher'} is better), "
              f"min_epochs {plan.min_epochs}, {rule}"]
     if not summaries:
@@ -73,7 +68,3 @@ def decisions_json(decisions: Sequence[RungDecisionRecord]) -> list[dict[str, An
 
 def _shown(value: float | None) -> str:
     return "-" if value is None else f"{value:.4g}"
-
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

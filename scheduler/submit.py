@@ -15,7 +15,7 @@ from core.text import printable
 from db import NewRun
 from db.queries import add_runs, create_sweep, get_sweep
 from model.config import DATASET_PREFIXES, TrainConfig
-from scheduler.rungs_view import plan_of, plan_text
+from scheduler.rungs_view import plan_text
 from scheduler.spec import SweepSpec
 from scheduler.spec_errors import SpecError
 
@@ -103,7 +103,7 @@ def store_sweep(session: Session, spec: SweepSpec, *, extend: int | None = None)
     are linked, not trained again; failed or cancelled ones are queued again."""
     new_runs = [NewRun(engine=c.engine, config=c.to_dict(), config_hash=c.config_hash()) for c in spec.configs]
     if extend is not None:
-        _check_same_plan(spec, extend, plan_of(get_sweep(session, extend).spec))
+        _check_same_plan(spec, extend, SearchPlan.of_spec(get_sweep(session, extend).spec))
     if extend is None:
         created = create_sweep(session, spec.name, spec.spec, new_runs)
     else:

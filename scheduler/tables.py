@@ -47,12 +47,7 @@ def runs_json(runs: Sequence[RunRecord]) -> str:
 
 
 def runs_csv(runs: Sequence[RunRecord]) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=RUN_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for run in runs:
-        writer.writerow({k: "" if v is None else v for k, v in run_row(run).items()})
-    return out.getvalue()
+    return dicts_csv([run_row(run) for run in runs], RUN_FIELDS)
 
 
 def format_cell(value: Any) -> str:

@@ -100,7 +100,7 @@ def execute_run(
     try:
         config = TrainConfig.from_dict(run.config, source=f"run {run_id} config")
         resume_from, judge = retry_db(
-            lambda: _load_checkpoint(engine, run_id, config), what=f"run {run_id} checkpoint"
+            lambda: _load_progress(engine, run_id, config), what=f"run {run_id} checkpoint"
         )
         data = cache.get(config)
     except Exception as exc:  # a bad stored config or dataset: deterministic, so retrying cannot help
@@ -159,7 +159,7 @@ def _claim(engine: Engine, run_id: int, worker: str, settings: WorkerSettings) -
         )
 
 
-def _load_checkpoint(
+def _load_progress(
     engine: Engine, run_id: int, config: TrainConfig
 ) -> tuple[dict[str, np.ndarray] | None, RungJudge]:
     """The stored checkpoint to resume from (history after it is dropped), or None to start afresh; and the

@@ -28,7 +28,7 @@ def work_through_sweep(sweep_id: int, *, run_id: int | None = None, database_url
     with session_scope(engine) as session:
         spec = get_sweep(session, sweep_id).spec
     # an adaptive sweep's runs go in the seeded shuffled order its queue uses, not in sorted grid order
-    seed = spec_seed(spec) if SearchPlan.from_dict(spec.get("search")).adaptive else None
+    seed = spec_seed(spec) if SearchPlan.of_spec(spec).adaptive else None
     trained = 0
     while True:
         with session_scope(engine) as session:

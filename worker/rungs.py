@@ -56,7 +56,6 @@ class RungJudge:
         self.judges = tuple(judges)
         self.wants_every_epoch = wants_every_epoch  # a plain grid sweep holds the run
         self.decisions = list(decided)  # every decision on this run, in the order taken
-        self.decided = {(d.sweep_id, d.rung): d.verdict for d in decided}  # (sweep, rung) -> verdict
         self.history = history
 
     @classmethod
@@ -72,13 +71,18 @@ class RungJudge:
         return cls(run_id, judges, grid, run_decisions(session, run_id), history, epochs)
 
     @property
+    def decided(self) -> dict[tuple[int, int], str]:
+        """(sweep, rung) -> verdict, of every decision taken on the run."""
+        return {(d.sweep_id, d.rung): d.verdict for d in self.decisions}
+
+    @property
     def adaptive(self) -> bool:
         return bool(self.judges)
 
     def active(self) -> list[_Judge]:
         """The adaptive sweeps that have not stopped the run (pruned, or recorded its divergence)."""
-        return [j for j in self.judges if not any(
-            verdict != KEPT for (sweep, _), verdict in self.decided.items() if sweep == j.sweep_id)]
+        stopped = {d.sweep_id for d in self.decisions if d.verdict != KEPT}
+        return [j for j in self.judges if j.sweep_id not in stopped]
 
     def wanted(self, proposed: Sequence[RungDecisionRecord] = ()) -> bool:
         """Whether any sweep still wants the run to train on (after the `proposed` decisions, if given)."""
@@ -109,9 +113,9 @@ class RungJudge:
     def propose_divergence(self, session: Session, diverged_at: int) -> list[RungDecisionRecord]:
         """A run that diverged in epoch `diverged_at` is the worst result at the next rung of every sweep still
         judging it: record that (the run never reported that epoch, so nothing else would)."""
-        standing = []
+        standing, decided = [], self.decided
         for judge in self.active():
-            rung = next((e for e in judge.epochs if e >= diverged_at and (judge.sweep_id, e) not in self.decided), None)
+            rung = next((e for e in judge.epochs if e >= diverged_at and (judge.sweep_id, e) not in decided), None)
             if rung is None:
                 continue
             others = rung_results(session, judge.sweep_id, rung, other_than=self.run_id)
@@ -125,8 +129,6 @@ class RungJudge:
 
     def accept(self, decisions: Sequence[RungDecisionRecord]) -> None:
         """Apply decisions that were committed."""
-        for decision in decisions:
-            self.decided[(decision.sweep_id, decision.rung)] = decision.verdict
         self.decisions += decisions
 
     def reason(self) -> str:
@@ -138,7 +140,8 @@ class RungJudge:
         return f"pruned after epoch {pruned[-1].rung} of {self.epochs} by " + "; ".join(parts)
 
     def _undecided(self, judge: _Judge, epoch: int) -> list[int]:
-        return [e for e in judge.epochs if e <= epoch and e <= len(self.history) and (judge.sweep_id, e) not in self.decided]
+        decided = self.decided
+        return [e for e in judge.epochs if e <= min(epoch, len(self.history)) and (judge.sweep_id, e) not in decided]
 
     def _decide(self, session: Session, judge: _Judge, rung: int) -> RungDecisionRecord:
         plan = judge.plan

@@ -46,7 +46,7 @@ def search_section(view: SweepView) -> Section | None:
 def _plan_text(plan: SearchPlan, judged: tuple[int, ...], longest: int) -> str:
     metric = f"{plan.metric} ({'lower' if plan.mode == 'min' else 'higher'} is better)"
     if plan.strategy == "asha":
-        eta = f"{plan.eta:g}"
+        eta = plan.eta_text
         at = f"at its rungs, epochs {_join(judged)} of {longest}" if judged else f"at no epoch (every run has at most {longest})"
         return (
             f"ASHA on {metric}, min_epochs {plan.min_epochs}, eta {eta}: a run is judged {at}. It goes on if its "

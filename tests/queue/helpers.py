@@ -106,7 +106,7 @@ def check_adaptive_sweep(
       a rung arrived at the next one.
     """
     with session_scope(open_store(url, create=True)) as session:
-        plan = SearchPlan.from_dict(get_sweep(session, sweep_id).spec.get("search"))
+        plan = SearchPlan.of_spec(get_sweep(session, sweep_id).spec)
         decisions = sweep_decisions(session, sweep_id)
         runs: dict[int, Any] = {}
         for run_id in sweep_run_ids(session, sweep_id):
