@@ -236,6 +236,14 @@ class SweepCounts:
             return None
         return self.trained_runs / (span / 60)
 
+    def eta_seconds(self, epochs_left: int, workers: int | None = None) -> float | None:
+        """Seconds until done: epochs left × mean seconds per stored epoch, shared by the busy workers
+        (`workers`, default the running runs). None until the first epoch has been timed."""
+        if self.mean_epoch_seconds is None:
+            return None
+        parallel = max(1, workers or self.running or 1)
+        return epochs_left * self.mean_epoch_seconds / parallel
+
 
 @dataclass(frozen=True, slots=True)
 class Membership:

@@ -26,6 +26,7 @@ from core.masking import mask_text, mask_url
 from core.output import check_output_file, write_atomically
 from core.text import clip, one_line, printable
 from db import LeasePolicy, RunRecord, SweepCounts, open_store, session_scope
+from db.export import dicts_csv, finite_or_none, runs_csv, runs_json
 from db.queries import (
     cancel_sweep,
     get_run,
@@ -55,15 +56,7 @@ from scheduler.rungs_view import decision_lines, decisions_json, rung_table, run
 from scheduler.service_log import service_logger
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep
-from scheduler.tables import (
-    dicts_csv,
-    finite_or_none,
-    format_table,
-    output_format,
-    runs_csv,
-    runs_json,
-    runs_table,
-)
+from scheduler.tables import format_table, output_format, runs_table
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

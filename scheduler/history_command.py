@@ -18,9 +18,9 @@ import click
 
 from core import settings
 from db import open_store, session_scope
+from db.export import finite_or_none
 from db.queries import resolve_sweep
 from db.queries.history import HISTORY_FIELDS, sweep_history
-from scheduler.tables import finite_or_none
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -18,15 +18,6 @@ from db.queries import remaining_epochs, sweep_counts
 WIDTH = 80  # a standard terminal: the progress line, ETA included, fits in it for sweeps of 10,000 runs
 
 
-def eta_seconds(counts: SweepCounts, epochs_left: int, workers: int | None = None) -> float | None:
-    """Seconds until done: epochs left × mean seconds per stored epoch, shared by the busy workers.
-    None until the first epoch has been timed."""
-    if counts.mean_epoch_seconds is None:
-        return None
-    parallel = max(1, workers or counts.running or 1)
-    return epochs_left * counts.mean_epoch_seconds / parallel
-
-
 def status_line(counts: SweepCounts, eta: float | None, *, show_eta: bool = True) -> str:
     """'9000/10000 done (600 pruned, 120 failed, 35 diverged), 16 running | 12.3/min | ETA 1:02:05'.
 
@@ -106,7 +97,7 @@ def watch(
             with session_scope(engine) as session:
                 counts = sweep_counts(session, sweep_id, run_id=run_id)
                 left = remaining_epochs(session, sweep_id, run_id=run_id)
-            show.update(counts, status_line(counts, eta_seconds(counts, left, workers)))
+            show.update(counts, status_line(counts, counts.eta_seconds(left, workers)))
             if is_settled(counts) or not keep_going():
                 return counts
             time.sleep(interval)

@@ -8,7 +8,8 @@ from typing import Any
 
 from adaptive import SearchPlan
 from db import RungDecisionRecord, RungSummary
-from scheduler.tables import finite_or_none, format_table
+from db.export import finite_or_none
+from scheduler.tables import format_table
 
 
 def plan_text(plan: SearchPlan) -> str:

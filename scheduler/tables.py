@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
-import json
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,39 +12,10 @@ import click
 from core.text import printable
 from db import RunRecord
 
-# the fields of `mnistq runs --format json|csv`, in order
-RUN_FIELDS = (
-    "id", "sweep_id", "engine", "status", "attempts", "dataset", "hidden", "activation", "optimizer",
-    "learning_rate", "batch_size", "epochs", "l2", "momentum", "nesterov", "seed", "dropout", "lr_schedule",
-    "lr_step_epochs", "lr_gamma", "patience", "augment_shift", "dtype", "val_fraction", "test_fraction",
-    "label_column", "train_acc", "val_acc", "test_acc", "train_loss", "val_loss", "test_loss", "best_epoch",
-    "train_seconds", "error",
-)
 TABLE_FIELDS = (
     "id", "sweep_id", "engine", "status", "hidden", "learning_rate", "batch_size", "seed", "val_acc",
     "test_acc", "train_seconds",
 )
-
-
-def finite_or_none(value: Any) -> Any:
-    """JSON has no NaN/inf: they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-def run_row(run: RunRecord) -> dict[str, Any]:
-    """One run as a flat dict (the config is added by the JSON format)."""
-    return {field: finite_or_none(getattr(run, field)) for field in RUN_FIELDS}
-
-
-def runs_json(runs: Sequence[RunRecord]) -> str:
-    rows = [{**run_row(run), "config": run.config} for run in runs]
-    return json.dumps(rows, indent=2, allow_nan=False)
-
-
-def runs_csv(runs: Sequence[RunRecord]) -> str:
-    return dicts_csv([run_row(run) for run in runs], RUN_FIELDS)
 
 
 def format_cell(value: Any) -> str:
@@ -94,13 +62,3 @@ def output_format(help_json: str) -> Callable[[Callable[..., Any]], Callable[...
         )(resolved)
 
     return decorate
-
-
-def dicts_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
-    """Rows as CSV with a header (None and non-finite numbers as empty cells)."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(fields), lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({k: "" if finite_or_none(v) is None else v for k, v in row.items()})
-    return out.getvalue()

@@ -7,10 +7,10 @@ import pytest
 
 from db import session_scope
 from db.errors import FilterError
+from db.export import RUN_FIELDS
 from db.filters import FIELDS
 from db.queries import create_sweep, list_runs
 from model.config import config_keys
-from scheduler.tables import RUN_FIELDS
 
 
 def test_every_config_key_is_a_filter_field_and_an_exported_column() -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from db import SweepCounts, open_store, session_scope
 from db.status import STATUSES
-from scheduler.progress import WIDTH, eta_seconds, format_duration, format_rate, status_line
+from scheduler.progress import WIDTH, format_duration, format_rate, status_line
 from scheduler.spec import load_spec
 from scheduler.submit import store_sweep
 from worker.execute import execute_run
@@ -111,8 +111,8 @@ def _counts(now: datetime = START + timedelta(minutes=2), trained: int = 3, **by
 
 def test_progress_line_eta_and_rate() -> None:
     counts = _counts(completed=3, running=2, queued=5)
-    assert eta_seconds(counts, epochs_left=40) == 40.0  # 40 epochs x 2 s shared by 2 running workers
-    assert eta_seconds(counts, epochs_left=40, workers=4) == 20.0
+    assert counts.eta_seconds(epochs_left=40) == 40.0  # 40 epochs x 2 s shared by 2 running workers
+    assert counts.eta_seconds(epochs_left=40, workers=4) == 20.0
     assert counts.runs_per_minute == pytest.approx(1.5)  # 3 runs in the 2 minutes since the first start
     assert status_line(counts, 40.0) == "3/10 done, 2 running | 1.5/min | ETA 40.0 s"
     assert status_line(counts, None, show_eta=False) == "3/10 done, 2 running | 1.5/min"
