@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 SECRET_URL_SETTINGS = ("MNISTQ_DATABASE_URL", "MNISTQ_BROKER_URL", "CELERY_BROKER_URL")
+SECRET_TEXT_SETTINGS = ("MNISTQ_UI_TOKEN",)  # secret as a whole
 MASK = "***"
 
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*(?::/*|/+)")
@@ -60,9 +61,11 @@ def url_password(url: str) -> str | None:
 
 
 def environment_secrets(env: Mapping[str, str] | None = None) -> list[str]:
-    """Passwords of the URL settings that are set (at least 3 characters, so masking stays meaningful)."""
+    """Passwords of the URL settings and the secret text settings that are set (at least 3 characters, so
+    masking stays meaningful)."""
     env = os.environ if env is None else env
     found = [url_password(env.get(name, "")) for name in SECRET_URL_SETTINGS]
+    found += [env.get(name, "").strip() for name in SECRET_TEXT_SETTINGS]
     return [p for p in found if p and len(p) >= 3]
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from core.errors import SettingError
-from core.masking import mask_url
+from core.masking import MASK, mask_url
 from core.text import clip, control_characters
 
 INTEGER, NUMBER, TEXT, URL, PATH, FLAG = "integer", "number", "text", "url", "path", "flag"
@@ -110,6 +110,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MNISTQ_FASHION_MNIST_URL", URL, "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",
             "where `fashion-mnist` is downloaded from when Debian's copy is not installed",
             default_text="Zalando's S3 bucket", schemes=("https", "http", "file"), example="https://HOST/PATH/"),
+    Setting("MNISTQ_UI_TOKEN", TEXT, None,
+            "the token `mnistq ui` asks every request for; required to listen on any address but 127.0.0.1",
+            default_text="unset: 127.0.0.1 only", secret=True),
     Setting("MNISTQ_DEBUG", FLAG, False, "print the traceback of an internal error", default_text="off"),
 )
 BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
@@ -120,6 +123,7 @@ QUEUE = ("MNISTQ_BROKER_URL",)
 LIMITS = ("MNISTQ_MAX_GRID", "MNISTQ_MAX_WIDTH", "MNISTQ_MAX_DEPTH", "MNISTQ_MAX_EPOCHS", "MNISTQ_MAX_BATCH_SIZE")
 DATA = ("MNISTQ_DATA_DIR", "MNISTQ_MNIST_URL", "MNISTQ_FASHION_MNIST_URL")
 LEASE = ("MNISTQ_LEASE_SECONDS", "MNISTQ_MAX_ATTEMPTS")
+UI = ("MNISTQ_UI_TOKEN",)
 REAPER = (*LEASE, "MNISTQ_RESEND_SECONDS")
 TRAINING = (
     *LEASE, "MNISTQ_HEARTBEAT_SECONDS", "MNISTQ_CHECKPOINT_EVERY", "MNISTQ_WORKER_HOST", "MNISTQ_BLAS_THREADS",
@@ -234,7 +238,14 @@ def markdown_table() -> str:
 
 
 def _shown(setting: Setting, raw: str) -> str:
-    return clip(mask_url(raw) if setting.secret else raw)
+    return clip(_masked(setting, raw))
+
+
+def _masked(setting: Setting, raw: str) -> str:
+    """A secret as messages show it: a URL's password masked, any other secret (a token) masked whole."""
+    if not setting.secret:
+        return raw
+    return mask_url(raw) if setting.kind == URL else MASK
 
 
 def _default(setting: Setting, env: Mapping[str, str]) -> Any:
@@ -250,7 +261,7 @@ def _default(setting: Setting, env: Mapping[str, str]) -> Any:
 
 
 def _parse(setting: Setting, raw: str) -> Any:
-    shown = mask_url(raw) if setting.secret else raw
+    shown = _masked(setting, raw)
 
     def bad(expected: str | None = None) -> SettingError:
         return SettingError(setting.name, shown, expected or setting.expected)
