@@ -7,8 +7,8 @@ admin URL from $MNISTQ_BENCH_PG_ADMIN_URL, else a private server this process st
 
 - bulk creation: `create_sweep` of 10,000 new runs in one transaction, commit included (target <= 2 s; three
   times, each in a fresh database, median shown);
-- population (not timed): every run completed with final metrics and a 50-epoch curve (500,000 epoch rows),
-  then settled as a store in service would be: VACUUM ANALYZE on PostgreSQL (autovacuum's work after a bulk
+- population (not timed, bench/ui_store.py's): every run completed with final metrics and a 50-epoch curve
+  (500,000 epoch rows), then settled as a store in service would be: VACUUM ANALYZE on PostgreSQL (autovacuum's work after a bulk
   load, which would otherwise compete with the measurements), a WAL checkpoint on SQLite;
 - top-20 leaderboard of the sweep by val_acc (target <= 50 ms);
 - a three-clause filter, every matching run returned as a record (target <= 50 ms), and the same filter
@@ -23,10 +23,7 @@ Query figures are the median and p95 of --repeat runs. Anchors: MLflow takes ove
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import os
-import random
 import statistics
 import tempfile
 import time
@@ -37,12 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, create_engine, text, update
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
 from bench import services
+from bench.ui_store import grid, populate
 from db import NewRun, dispose_engines, open_store, session_scope
-from db.models import EpochMetric, Run
+from db.models import Run
 from db.queries import (
     claim_run,
     count_runs,
@@ -53,10 +51,8 @@ from db.queries import (
     sweep_counts,
     upsert_epoch,
 )
-from db.queries.bulk import insert_rows
 
 FILTER = "val_acc > 0.95 and (learning_rate < 0.1 or depth >= 3) and engine = 'numpy'"
-HIDDEN = [[256], [256, 128], [256, 128, 64], [256, 128, 64, 32], [256, 128, 64, 32, 16]]
 TARGETS = {"create": 2000.0, "leaderboard": 50.0, "filter": 50.0, "epoch write": 5.0}
 
 
@@ -71,28 +67,6 @@ def measured(samples: list[Sample]) -> Iterator[None]:
     wall, cpu = time.perf_counter(), time.process_time()
     yield
     samples.append(Sample((time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000))
-
-
-def grid(count: int, offset: int = 0) -> list[NewRun]:
-    """`count` distinct configs: 2 engines x 5 depths x 5 learning rates x 4 batch sizes x seeds."""
-    runs = []
-    for i in range(offset, offset + count):
-        config = {
-            "engine": ("numpy", "sklearn")[i % 2],
-            "dataset": "mnist-5k",
-            "hidden": HIDDEN[i // 2 % 5],
-            "learning_rate": (0.005, 0.01, 0.05, 0.1, 0.2)[i // 10 % 5],
-            "batch_size": (32, 64, 128, 256)[i // 50 % 4],
-            "epochs": 50,
-            "optimizer": "sgd",
-            "activation": "relu",
-            "l2": 0.0,
-            "momentum": 0.0,
-            "seed": i // 200,
-        }
-        digest = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()
-        runs.append(NewRun(config["engine"], config, digest))
-    return runs
 
 
 @contextmanager
@@ -123,42 +97,13 @@ def time_create(url: str, runs: list[NewRun], samples: list[Sample]) -> int:
         return create_sweep(session, "bench", {"grid": "bench"}, runs).sweep.id
 
 
-def populate(url: str, epochs: int) -> None:
-    """Complete every run with metrics and an `epochs`-long learning curve (bulk statements, not timed)."""
-    rng = random.Random(0)
+def settle(url: str) -> None:
+    """What a store in service would have done after a bulk load (autovacuum's work on PostgreSQL, which
+    would otherwise compete with the measurements; a WAL checkpoint on SQLite)."""
     engine = open_store(url, create=True)
-    with session_scope(engine) as session:
-        run_ids = list(session.execute(text("SELECT id FROM runs ORDER BY id")).scalars())
-        finals = []
-        for run_id in run_ids:
-            val_acc = min(0.995, rng.betavariate(12, 1.2))
-            finals.append(
-                {"rid": run_id, "val_acc": val_acc, "val_loss": 1 - val_acc, "test_acc": val_acc - 0.005}
-            )
-        statement = (
-            update(Run.__table__)
-            .where(Run.id == bindparam("rid"))
-            .values(
-                status="completed",
-                attempts=1,
-                val_acc=bindparam("val_acc"),
-                val_loss=bindparam("val_loss"),
-                test_acc=bindparam("test_acc"),
-                train_seconds=epochs * 0.4,
-            )
-        )
-        session.execute(statement, finals)
-        for start in range(0, len(run_ids), 1000):
-            rows = [
-                {"run_id": run_id, "epoch": n, "train_loss": 1 / n, "train_acc": 1 - 1 / (n + 1),
-                 "val_loss": 1.1 / n, "val_acc": 1 - 1.1 / (n + 1), "seconds": 0.4, "nan_mask": 0}
-                for run_id in run_ids[start : start + 1000]
-                for n in range(1, epochs + 1)
-            ]  # fmt: skip
-            insert_rows(session, EpochMetric.__table__, rows, skip_conflicts_on=["run_id", "epoch"])
-    settle = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)"
+    statement = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "PRAGMA wal_checkpoint(TRUNCATE)"
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        connection.execute(text(settle))
+        connection.execute(text(statement))
 
 
 def timings(repeat: int, call: Callable[[], Any]) -> list[Sample]:
@@ -213,7 +158,7 @@ def p95(values: list[float]) -> float:
 
 
 def bench_backend(backend: str, runs: int, epochs: int, repeat: int) -> dict[str, Any]:
-    configs = grid(runs)
+    configs = grid(runs, epochs=epochs)
     creates: list[Sample] = []
     for _ in range(2):  # two more creations, each in its own fresh database, for a median of three
         with scratch_database(backend) as url:
@@ -222,7 +167,8 @@ def bench_backend(backend: str, runs: int, epochs: int, repeat: int) -> dict[str
     with scratch_database(backend) as url:
         sweep_id = time_create(url, configs, creates)
         started = time.perf_counter()
-        populate(url, epochs)
+        populate(url, sweep_id, epochs)
+        settle(url)
         populated_s = time.perf_counter() - started
         figures = measure_queries(url, sweep_id, repeat)
         with session_scope(open_store(url, create=True)) as session:

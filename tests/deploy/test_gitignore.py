@@ -7,6 +7,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from ..ui.browser import DEFAULT_ARTIFACTS
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,3 +35,9 @@ def test_readme_outputs_are_git_ignored() -> None:
         if subprocess.run(["git", "check-ignore", "-q", "--no-index", target], cwd=ROOT).returncode != 0
     ]
     assert not missing, f"not git-ignored: {missing}"
+
+
+def test_browser_test_screenshots_are_git_ignored() -> None:
+    """tests/ui/browser.py saves screenshots into tests/ui/artifacts/ when $MNISTQ_TEST_ARTIFACTS is unset."""
+    target = DEFAULT_ARTIFACTS.relative_to(ROOT) / "test_x-failed.png"
+    assert subprocess.run(["git", "check-ignore", "-q", "--no-index", str(target)], cwd=ROOT).returncode == 0
