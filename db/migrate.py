@@ -34,7 +34,7 @@ if TYPE_CHECKING:  # Alembic is imported only to migrate: every command checks t
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # The newest revision in migrations/versions (tests/db/test_migrations.py checks it against Alembic's head):
 # known without importing Alembic, so the schema check every command makes stays cheap.
-HEAD_REVISION = "0005"
+HEAD_REVISION = "0006"
 _PG_LOCK_KEY = 0x6D6E6973  # "mnis": any constant shared by every mnistq process
 _FIRST_STEP = "submit a sweep (`mnistq submit SPEC`) or create it with `mnistq db upgrade`"
 

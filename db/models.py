@@ -7,6 +7,9 @@ These classes never leave `db`: queries turn rows into the frozen records of `db
            1--n sweep_extensions         1--n artifacts (one "final", one "checkpoint")
            1--n rung_decisions n--1 runs (adaptive sweeps: one decision per sweep, run and rung)
 
+`runs` and `epoch_metrics` rows carry a `change_seq`, stamped by database triggers on every write that is news
+(see ChangeClock and migration 0006), for "what changed since" queries.
+
 A run is identified by its config hash (UNIQUE): a config submitted again by a later sweep is linked to it
 through `sweep_runs` rather than trained twice. `runs.sweep_id` is the sweep that first created it.
 """
@@ -151,6 +154,7 @@ class Run(Base):
     train_seconds: Mapped[float | None] = mapped_column(Double)
     nan_mask: Mapped[int] = mapped_column(Integer, server_default="0")
     error: Mapped[str | None] = mapped_column(Text)
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)  # see ChangeClock
 
 
 class RungDecision(Base):
@@ -193,6 +197,7 @@ class EpochMetric(Base):
     val_acc: Mapped[float | None] = mapped_column(Double)
     seconds: Mapped[float | None] = mapped_column(Double)
     nan_mask: Mapped[int] = mapped_column(Integer, server_default="0")
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)  # see ChangeClock
 
 
 class Artifact(Base):
@@ -212,3 +217,18 @@ class Artifact(Base):
     size: Mapped[int] = mapped_column(BigInteger)  # bytes
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class ChangeClock(Base):
+    """SQLite's change counter: one row (id 1), counted up by the triggers of migration 0006, each stamping the
+    row it follows with the new `seq` as its `change_seq` (db/queries/changes.py reads them).
+
+    PostgreSQL stamps rows with the writing transaction's id instead and leaves this table unused. It exists
+    there anyway: one schema on both backends keeps the models and the migrations comparable as they are
+    (tests/db/test_migrations.py), where a SQLite-only table would need a per-backend filter.
+    """
+
+    __tablename__ = "change_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)

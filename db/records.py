@@ -111,6 +111,17 @@ class EpochRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class SweepChanges:
+    """What changed in a sweep since a cursor (db.queries.changes). When `truncated`, more than the limits
+    changed and `runs`/`epochs` are empty: reload instead."""
+
+    cursor: int  # give it back as `since` next time
+    runs: tuple[RunRecord, ...]  # the sweep's member runs changed since `since`, by id
+    epochs: tuple[EpochRecord, ...]  # epochs of its member runs written since `since`, by (run_id, epoch)
+    truncated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class ArtifactRecord:
     """A stored artifact's metadata (the bytes come from `load_artifact`, verified)."""
 

@@ -2,6 +2,7 @@
 and returns frozen records from `db.records`."""
 
 from db.queries.artifacts import delete_artifact, get_artifact, load_artifact, store_artifact
+from db.queries.changes import change_cursor, changed_sweeps, sweep_changes
 from db.queries.counts import sweep_counts
 from db.queries.epochs import run_histories, run_history, truncate_history, upsert_epoch
 from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue_expired
@@ -30,6 +31,8 @@ __all__ = [
     "RANKING_METRICS",
     "add_runs",
     "cancel_sweep",
+    "change_cursor",
+    "changed_sweeps",
     "claim_run",
     "claimable_runs",
     "config_columns",
@@ -62,6 +65,7 @@ __all__ = [
     "run_histories",
     "run_history",
     "store_artifact",
+    "sweep_changes",
     "sweep_counts",
     "sweep_extensions",
     "sweep_run_ids",

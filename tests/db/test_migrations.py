@@ -18,7 +18,16 @@ from db.engine import create_store_engine, session_scope
 from db.errors import SchemaError
 from db.migrate import alembic_config, head_revision, upgrade
 from db.models import Base
-from db.queries import add_runs, claim_run, get_run, get_sweep, list_runs, sweep_extensions
+from db.queries import (
+    add_runs,
+    claim_run,
+    get_run,
+    get_sweep,
+    list_runs,
+    sweep_changes,
+    sweep_extensions,
+    upsert_epoch,
+)
 from db.store import dispose_engines, open_store
 
 
@@ -156,7 +165,41 @@ def test_upgrade_from_revision_0004_copies_every_config_key_into_its_column(engi
         assert [r.id for r in list_runs(session, where="lr_schedule = 'cosine' and nesterov = 1")] == [7]
 
 
-@pytest.mark.parametrize("older", ["0001", "0002", "0003", "0004"])
+def test_upgrade_from_revision_0005_keeps_runs_and_epochs_and_stamps_changes_from_then_on(engine, db_url):
+    upgrade(engine, "0005")
+    _insert_rev1_data(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO epoch_metrics (run_id, epoch, train_loss, nan_mask) VALUES (7, 1, 0.5, 0)")
+        )
+
+    assert upgrade(engine) == ("0005", head_revision())
+
+    with session_scope(open_store(db_url)) as session:
+        old = sweep_changes(session, 1, 0)  # rows from before the upgrade: change_seq 0, found from 0 on
+        assert [(r.id, r.val_acc) for r in old.runs] == [(7, 0.93)]
+        assert [(e.run_id, e.epoch, e.train_loss) for e in old.epochs] == [(7, 1, 0.5)]
+        assert sweep_changes(session, 1, old.cursor).runs == ()
+    with session_scope(open_store(db_url)) as session:  # the triggers work on the upgraded tables
+        assert claim_run(session, 7, worker="w", lease_seconds=60, max_attempts=3) is not None
+        upsert_epoch(session, 7, {"epoch": 2, "train_loss": 0.25})
+    with session_scope(open_store(db_url)) as session:
+        new = sweep_changes(session, 1, old.cursor)
+    assert [r.status for r in new.runs] == ["running"] and [e.epoch for e in new.epochs] == [2]
+    with engine.begin() as connection:  # the downgrade takes everything away again, keeping the data
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0005")
+    with engine.connect() as connection:
+        assert "change_clock" not in inspect(connection).get_table_names()
+        for table in ("runs", "epoch_metrics"):
+            assert "change_seq" not in {column["name"] for column in inspect(connection).get_columns(table)}
+        connection.execute(text("UPDATE runs SET status = 'queued' WHERE id = 7"))  # no trigger left behind
+        assert connection.execute(text("SELECT count(*) FROM epoch_metrics WHERE run_id = 7")).scalar() == 2
+    assert revision_of(engine) == "0005"
+
+
+@pytest.mark.parametrize("older", ["0001", "0002", "0003", "0004", "0005"])
 def test_commands_refuse_an_older_schema(engine, db_url, older):
     upgrade(engine, older)
     with pytest.raises(SchemaError, match=rf"revision {older}, this mnistq needs {head_revision()}: run `mnistq db upgrade`"):

@@ -1,0 +1,88 @@
+"""What changed since a cursor: for a live page that renders once, then asks only for what is new.
+
+    cursor = change_cursor(session)            # before reading what the page shows
+    ... render ...
+    changes = sweep_changes(session, sweep_id, since=cursor)
+    cursor = changes.cursor                    # give it back next time
+
+Rows carry a `change_seq` stamped by database triggers (migration 0006 explains both backends); a row changed
+since cursor C has `change_seq >= C`. Each call reads its new cursor BEFORE the data, so a write still in
+progress then is found by the next call once committed: a row may come twice, never be lost.
+
+Not tracked: deletions (truncate_history drops epochs when an attempt starts afresh, which stamps the run by
+claiming it), membership alone (`submit --extend` linking existing runs to a sweep changes no run), and the
+sweeps table (a new sweep, or a cancel of a sweep whose runs all finished).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from db.models import EpochMetric, Run, SweepRun
+from db.queries.rows import EPOCH_COLUMNS, core_rows, epoch_record, get_sweep, run_record, select_runs
+from db.records import SweepChanges
+
+# PostgreSQL: the oldest transaction still in progress (or the next one, if none is); SQLite: the next stamp.
+_CURSOR = {
+    "postgresql": text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"),
+    "sqlite": text("SELECT seq + 1 FROM change_clock WHERE id = 1"),
+}
+
+
+def change_cursor(session: Session) -> int:
+    """"Now", as a cursor: read it before the data a page renders, and pass it as `since` next time."""
+    return int(session.execute(_CURSOR[session.get_bind().dialect.name]).scalar_one())
+
+
+def sweep_changes(
+    session: Session, sweep_id: int, since: int, *, max_runs: int = 1000, max_epochs: int = 5000
+) -> SweepChanges:
+    """The member runs of sweep `sweep_id` changed since cursor `since` (by id), and the epochs of its member
+    runs written since then (by run, epoch), with the cursor to ask from next time.
+
+    More than `max_runs` runs or `max_epochs` epochs make the answer `truncated`, with nothing in it: reload
+    the page instead. NotFoundError for an unknown sweep."""
+    cursor = change_cursor(session)
+    get_sweep(session, sweep_id)
+    runs = core_rows(
+        session,
+        select_runs()
+        .join(SweepRun, SweepRun.run_id == Run.id)
+        .where(SweepRun.sweep_id == sweep_id, Run.change_seq >= since)
+        .order_by(Run.id)
+        .limit(max_runs + 1),
+    ).all()
+    if len(runs) > max_runs:
+        return SweepChanges(cursor=cursor, runs=(), epochs=(), truncated=True)
+    epochs = core_rows(
+        session,
+        select(*EPOCH_COLUMNS)
+        .join(SweepRun, SweepRun.run_id == EpochMetric.run_id)
+        .where(SweepRun.sweep_id == sweep_id, EpochMetric.change_seq >= since)
+        .order_by(EpochMetric.run_id, EpochMetric.epoch)
+        .limit(max_epochs + 1),
+    ).all()
+    if len(epochs) > max_epochs:
+        return SweepChanges(cursor=cursor, runs=(), epochs=(), truncated=True)
+    return SweepChanges(
+        cursor=cursor,
+        runs=tuple(run_record(row) for row in runs),
+        epochs=tuple(epoch_record(row) for row in epochs),
+        truncated=False,
+    )
+
+
+def changed_sweeps(session: Session, since: int) -> tuple[int, tuple[int, ...]]:
+    """(cursor, ids of the sweeps having a member run changed, or an epoch of one written, since `since`),
+    ids ascending: what a sweeps list refreshes (its counts include epoch times)."""
+    cursor = change_cursor(session)
+    changed_runs = select(Run.id).where(Run.change_seq >= since)
+    written_epochs = select(EpochMetric.run_id).where(EpochMetric.change_seq >= since)
+    statement = (
+        select(SweepRun.sweep_id)
+        .where(SweepRun.run_id.in_(changed_runs.union(written_epochs)))
+        .distinct()
+        .order_by(SweepRun.sweep_id)
+    )
+    return cursor, tuple(session.execute(statement).scalars())
