@@ -212,7 +212,10 @@
   renderSummary(start.sweep);
   renderBoard();
   renderRungs(start.rungs);
-  drawCurves(start.curves).then(() => { document.body.dataset.ready = "curves"; });
-  Promise.all([loadEffects(), loadPairs()]).then(() => { document.body.dataset.analyses = "ready"; });
+  // "drawn": the leaderboard's first page and every chart are on screen (the benchmark measures up to here)
+  Promise.all([drawCurves(start.curves), loadEffects(), loadPairs()]).then(() => {
+    performance.mark("mnistq:drawn");
+    document.body.dataset.drawn = "1";
+  });
   poll(step);
 })();
