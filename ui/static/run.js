@@ -51,7 +51,7 @@
   }
 
   let last = JSON.stringify(view.history);
-  drawHistory(view.history).then(() => { document.body.dataset.ready = "history"; });
+  drawHistory(view.history).then(() => { document.body.dataset.drawn = "1"; });
   if (view.analysable) loadAnalysis();
   if (run.status === "queued" || run.status === "running") {
     poll(async () => {
