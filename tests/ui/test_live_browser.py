@@ -16,13 +16,13 @@ import pytest
 
 from db import open_store
 
-from ..queue.helpers import ROOT, mnistq_json, start_worker, stop, wait_until
+from ..queue.helpers import ROOT, mnistq_json, start_worker, stop
 from .browser import BrowserRig
 
 pytestmark = pytest.mark.slow
 
 RUNS = 4
-SPEC = f"""
+SPEC = """
 name = "live <b>sweep</b>"
 
 [fixed]
