@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse
 from db import FilterError, session_scope
 from db.export import finite_or_none
 from db.filters import parse_order, parse_where
-from db.queries import changed_sweeps, get_run, get_sweep, list_runs, sweep_changes
+from db.queries import change_cursor, changed_sweeps, get_run, get_sweep, list_runs, sweep_changes
 from db.status import COMPLETED
 from report.data import choose_metric, varied_keys
 from report.effects import SKIPPED_KEYS
@@ -32,7 +32,8 @@ def sweeps(request: Request) -> JSONResponse:
             cursor, changed = changed_sweeps(session, params.since(request))
             summaries = data.sweep_summaries(session, changed) if changed else []
         else:
-            cursor, summaries = changed_sweeps(session, 0)[0], data.sweep_summaries(session)
+            cursor = change_cursor(session)  # before the data, as the pages read it
+            summaries = data.sweep_summaries(session)
     return JSONResponse({"cursor": cursor, "sweeps": summaries})
 
 
