@@ -42,6 +42,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "scheduler": ("scheduler.commands", "scheduler", "Run the reaper loop as a long-lived service."),
     "worker": ("worker.cli", "worker", "Start a Celery worker (same as celery -A worker.celery_app worker)."),
     "report": ("report.cli", "report", "Write a sweep's HTML or Markdown report."),
+    "ui": ("ui.cli", "ui", "Serve a live, read-only web dashboard of the store (127.0.0.1:8080)."),
     "config": ("scheduler.config_command", "config", "Show every MNISTQ_* setting's effective value (secrets masked)."),
 }
 

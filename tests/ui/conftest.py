@@ -1,12 +1,14 @@
-"""Fixtures of the dashboard's tests: the headless browser rig (tests/ui/browser.py)."""
+"""Fixtures of the dashboard's tests: the headless browser rig (tests/ui/browser.py) and trained stores
+(tests/ui/stores.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from .browser import browser_rig, chromium_browser
+from .stores import store
 
-__all__ = ["browser_rig", "chromium_browser"]
+__all__ = ["browser_rig", "chromium_browser", "store"]
 
 
 @pytest.hookimpl(wrapper=True)
