@@ -54,7 +54,7 @@ def changes(request: Request) -> JSONResponse:
     with session_scope(request.app.state.engine) as session:
         sweep = get_sweep(session, sweep_id)
         found = sweep_changes(session, sweep_id, since)
-        changed = found.truncated or bool(found.runs or found.epochs)
+        changed = found.truncated or found.sweep_changed or bool(found.runs or found.epochs)
         columns = data.shown_columns(sweep)
         body: dict[str, Any] = {
             "cursor": found.cursor,
