@@ -57,6 +57,8 @@ def test_the_leaderboard_pages_through_ten_thousand_runs(client: TestClient, big
     assert all(r["params"]["learning_rate"] < 0.05 and r["params"]["batch_size"] >= 128 for r in filtered["rows"])
     page = client.get(f"/sweeps/{sweep}", params={"page": pages}, headers={"accept": "text/html"})
     assert page.status_code == 200
+    unscored = client.get(f"/api/runs/{first['rows'][0]['id']}/analysis")  # seeded runs have no weights
+    assert unscored.status_code == 404 and "has no final weights" in unscored.json()["error"]
 
 
 def test_plots_of_every_run_keep_the_best_thousand_and_say_so(client: TestClient, big_store) -> None:
