@@ -32,7 +32,7 @@ def big_store(request, tmp_path_factory):
 
 @pytest.fixture
 def client(big_store) -> TestClient:
-    return TestClient(create_app(open_store(big_store[0])), raise_server_exceptions=False)
+    return TestClient(create_app(open_store(big_store[0])), raise_server_exceptions=False, base_url="http://127.0.0.1:8080")
 
 
 def test_the_leaderboard_pages_through_ten_thousand_runs(client: TestClient, big_store) -> None:

@@ -21,6 +21,7 @@ from ..queue.helpers import ROOT, mnistq
 from .stores import TrainedStore
 
 TOKEN = "s3cret-token-0123456789abcdef"
+LOCAL = "http://127.0.0.1:8080"
 HTML = {"accept": "text/html"}
 PATHS = ("/", "/sweeps/1", "/runs/1", "/api/sweeps", "/api/sweeps/1/changes?since=0", "/sweeps/1/runs.csv",
          "/runs/1/weights.npz", "/login", "/auth", "/static/app.css", "/no/such/path")
@@ -37,14 +38,30 @@ def sqlite_store(tmp_path) -> str:
 @pytest.mark.parametrize("path", PATHS)
 def test_only_get_and_head_are_allowed(sqlite_store: str, method: str, path: str) -> None:
     for token in (None, TOKEN):  # refused before the token is even looked at
-        client = TestClient(create_app(open_store(sqlite_store), token=token))
+        client = TestClient(create_app(open_store(sqlite_store), token=token), base_url=LOCAL)
         got = client.request(method, path)
         assert got.status_code == 405 and got.headers["allow"] == "GET, HEAD"
 
 
 def test_head_is_answered_like_get(sqlite_store: str) -> None:
-    client = TestClient(create_app(open_store(sqlite_store)))
+    client = TestClient(create_app(open_store(sqlite_store)), base_url=LOCAL)
     assert client.head("/").status_code == client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "localhost"])
+def test_without_a_token_it_answers_loopback_names(sqlite_store: str, host: str) -> None:
+    client = TestClient(create_app(open_store(sqlite_store)))
+    assert client.get("/api/sweeps", headers={"host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8080", "127.0.0.1.evil.example", "10.0.0.5:8080", ""])
+def test_without_a_token_other_host_names_are_refused(sqlite_store: str, host: str) -> None:
+    """A page of another site rebound to 127.0.0.1 (DNS rebinding) arrives under its own name: refused."""
+    client = TestClient(create_app(open_store(sqlite_store)))
+    got = client.get("/api/sweeps", headers={"host": host})
+    assert got.status_code == 403 and "127.0.0.1" in got.text
+    with_token = TestClient(create_app(open_store(sqlite_store), token=TOKEN))
+    assert with_token.get("/api/sweeps", headers={"host": host or "x", "authorization": f"Bearer {TOKEN}"}).status_code == 200
 
 
 def test_without_a_token_nothing_but_the_login_page_is_served(sqlite_store: str) -> None:
