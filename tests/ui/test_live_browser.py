@@ -110,16 +110,21 @@ def test_sweep_page_follows_a_queued_sweep_to_the_end(
 def test_run_and_sweeps_pages_render_in_the_browser(
     queue_env: dict[str, str], ui_address: str, browser_rig: BrowserRig, tmp_path: Path
 ) -> None:
-    """A finished run's page draws its history, confusion matrix and mistakes; the sweeps page its rows."""
+    """The sweeps page, open on an empty store, shows a new sweep's row as it trains, without a reload; its best
+    run's page draws the history, the confusion matrix and the mistakes."""
+    rig = browser_rig
+    rig.open(f"{ui_address}/")
+    rig.wait_for("tr.empty")
     env = {**queue_env, "MNISTQ_BROKER_URL": ""}  # local mode: trained here, stored in the same database
     spec = tmp_path / "small.toml"
     spec.write_text(SPEC.replace("epochs = 200", "epochs = 3").replace("batch_size = 8", "batch_size = 64"))
     sweep_id = mnistq_json("submit", str(spec), "--workers", "1", "--json", env=env)["sweep_id"]
-    rig = browser_rig
-    rig.open(f"{ui_address}/")
     rig.wait_for(f"tr[data-sweep='{sweep_id}'] .best a")
+    assert rig.page.text_content(f"tr[data-sweep='{sweep_id}'] .progress").strip() == f"{RUNS}/{RUNS}"
+    assert rig.page.text_content(f"tr[data-sweep='{sweep_id}'] .name") == "live <b>sweep</b>"
     rig.page.click(f"tr[data-sweep='{sweep_id}'] .best a")
-    rig.wait_for_js("document.body.dataset.drawn === '1' && document.body.dataset.analysis === 'ready'")
+    rig.page.wait_for_url(re.compile(r".*/runs/\d+$"))
+    rig.wait_for_js("document.body && document.body.dataset.drawn === '1' && document.body.dataset.analysis === 'ready'")
     assert rig.page.is_visible("#mistakes") and rig.page.is_visible("#confusion .main-svg")
     assert "digits" in rig.page.text_content("#analysis-note")
     rig.screenshot("run")
