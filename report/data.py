@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
 from db import EpochRecord, RunRecord, SweepCounts, SweepExtensionRecord, SweepRecord
@@ -87,10 +88,11 @@ def choose_metric(runs: Sequence[RunRecord]) -> str:
 
 def varied_keys(configs: Any) -> tuple[str, ...]:
     """Config keys (engine excluded) that take more than one value across `configs`, sorted."""
-    seen: dict[str, set[str]] = {}
+    raw: dict[str, set[bytes]] = {}
     for config in configs:
         for key, value in config.items():
-            seen.setdefault(key, set()).add(fmt_value(value))
+            raw.setdefault(key, set()).add(orjson.dumps(value))  # cheap; shown forms only for the few distinct
+    seen = {key: {fmt_value(orjson.loads(v)) for v in values} for key, values in raw.items() if len(values) > 1}
     return tuple(sorted(k for k, values in seen.items() if len(values) > 1 and k not in IGNORED_KEYS))
 
 

@@ -15,7 +15,6 @@ from db import FilterError, NotFoundError, session_scope
 from db.export import finite_or_none
 from db.filters import parse_order, parse_where
 from db.queries import (
-    change_cursor,
     changed_sweeps,
     get_artifact,
     get_run,
@@ -29,20 +28,28 @@ from report.effects import SKIPPED_KEYS
 from report.pairs import engine_pairs
 from ui import data, params
 from ui.errors import one_line_reason
+from ui.summaries import SweepSummaries
 
 MAX_PLOTTED = 1000  # plots that draw every run show the best this many
 
 
 def sweeps(request: Request) -> JSONResponse:
-    """Every sweep's summary, or with `since` only those that changed since that cursor (and the new cursor)."""
+    """Every sweep's summary; with `since` (the cursor of the client's last answer) and `seen` (the newest
+    summary version it holds), only the summaries it has not seen, asking for new ones of the sweeps that
+    changed. `seen` in the answer is the version to send next time."""
+    summaries: SweepSummaries = request.app.state.summaries
     with session_scope(request.app.state.engine) as session:
-        if "since" in request.query_params:
-            cursor, changed = changed_sweeps(session, params.since(request))
-            summaries = data.sweep_summaries(session, changed) if changed else []
-        else:
-            cursor = change_cursor(session)  # before the data, as the pages read it
-            summaries = data.sweep_summaries(session)
-    return JSONResponse({"cursor": cursor, "sweeps": summaries})
+        if "since" not in request.query_params:
+            cursor, listed = summaries.every_sweep(session)
+            return JSONResponse({"cursor": cursor, "seen": max((s.version for s in listed), default=0),
+                                 "sweeps": [summary.data for summary in listed]})
+        seen = params.seen(request)
+        cursor, changed = changed_sweeps(session, params.since(request))
+    for sweep_id in changed:
+        summaries.latest(sweep_id, changed=True)
+    unseen = summaries.newer_than(seen)
+    return JSONResponse({"cursor": cursor, "seen": max((s.version for s in unseen), default=seen),
+                         "sweeps": [summary.data for summary in reversed(unseen)]})
 
 
 def runs_page(request: Request) -> JSONResponse:
@@ -55,23 +62,29 @@ def runs_page(request: Request) -> JSONResponse:
 
 
 def changes(request: Request) -> JSONResponse:
-    """What changed in the sweep since the cursor `since`: its summary (when anything did), the changed runs as
-    leaderboard rows, and the epochs written. `reload` is true when too much changed to send piecemeal."""
+    """What changed in the sweep since the cursor `since`: the changed runs as leaderboard rows, the epochs
+    written, and the sweep's summary and rungs when newer than the version `seen`. `reload` is true when too
+    much changed to send piecemeal."""
     sweep_id = request.path_params["sweep_id"]
-    since = params.since(request)
+    since, seen = params.since(request), params.seen(request)
     with session_scope(request.app.state.engine) as session:
         sweep = get_sweep(session, sweep_id)
         found = sweep_changes(session, sweep_id, since)
         changed = found.truncated or found.sweep_changed or bool(found.runs or found.epochs)
         columns = data.shown_columns(sweep)
-        body: dict[str, Any] = {
-            "cursor": found.cursor,
-            "reload": found.truncated,
-            "sweep": data.sweep_summary(session, sweep) if changed else None,
-            "runs": [data.run_row(run, columns) for run in found.runs],
-            "epochs": [data.epoch_point(epoch) for epoch in found.epochs],
-            "rungs": data.rungs(session, sweep) if changed else None,
-        }
+        rows = [data.run_row(run, columns) for run in found.runs]
+    # the newest summary (a new one is on its way when this poll saw a change), sent when the client lacks it
+    summary = request.app.state.summaries.latest(sweep_id, changed=changed)
+    unseen = summary.version > seen
+    body: dict[str, Any] = {
+        "cursor": found.cursor,
+        "seen": max(summary.version, seen),
+        "reload": found.truncated,
+        "sweep": summary.data if unseen else None,
+        "runs": rows,
+        "epochs": [data.epoch_point(epoch) for epoch in found.epochs],
+        "rungs": summary.rungs if unseen else None,
+    }
     return JSONResponse(body)
 
 

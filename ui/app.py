@@ -24,6 +24,7 @@ from core.errors import UserError
 from ui import api, downloads, pages
 from ui.errors import http_error, internal_error, user_error
 from ui.security import Gate
+from ui.summaries import SweepSummaries
 from ui.vendor import plotly_script, plotly_url
 
 HERE = Path(__file__).resolve().parent
@@ -65,4 +66,5 @@ def create_app(engine: Engine, *, token: str | None = None) -> Starlette:
     app.state.engine = engine
     app.state.templates = Jinja2Templates(env=environment)
     app.state.token = token
+    app.state.summaries = SweepSummaries(engine)
     return app

@@ -8,7 +8,7 @@ where they are shown (Jinja2's autoescape, `textContent` in the scripts).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
@@ -23,7 +23,6 @@ from db.queries import (
     get_sweep,
     leaderboard,
     list_runs,
-    list_sweeps,
     remaining_epochs,
     run_histories,
     rung_summaries,
@@ -70,12 +69,6 @@ def sweep_summary(session: Session, sweep: SweepRecord) -> dict[str, Any]:
         "best_val_acc": finite_or_none(best[0].val_acc) if best else None,
         "best_run": best[0].id if best else None,
     }
-
-
-def sweep_summaries(session: Session, sweep_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Every sweep's summary, newest first (or only those of `sweep_ids`)."""
-    wanted = None if sweep_ids is None else set(sweep_ids)
-    return [sweep_summary(session, s) for s in list_sweeps(session) if wanted is None or s.id in wanted]
 
 
 def shown_columns(sweep: SweepRecord) -> tuple[str, ...]:
@@ -164,13 +157,12 @@ def rungs(session: Session, sweep: SweepRecord) -> dict[str, Any] | None:
 
 
 def sweep_page(session: Session, sweep_id: int, *, where: str | None, order: str, page: int) -> dict[str, Any]:
-    """Everything the sweep page draws first; its script then asks for changes only."""
+    """The leaderboard page and curves the sweep page draws first (its summary and rungs come from
+    ui.summaries); its script then asks for changes only."""
     sweep = get_sweep(session, sweep_id)
     return {
-        "sweep": sweep_summary(session, sweep),
         "board": leaderboard_page(session, sweep, where=where, order=order, page=page),
         "curves": curves(session, charted_runs(session, sweep_id)),
-        "rungs": rungs(session, sweep),
     }
 
 

@@ -13,6 +13,7 @@ from db.queries import change_cursor, get_run
 from ui import data, params, runs_view
 from ui.errors import error_response
 from ui.security import COOKIE, bearer, session_value
+from ui.summaries import SweepSummaries
 
 
 def render(request: Request, template: str, context: dict) -> Response:
@@ -20,10 +21,12 @@ def render(request: Request, template: str, context: dict) -> Response:
 
 
 def sweeps_page(request: Request) -> Response:
+    summaries: SweepSummaries = request.app.state.summaries
     with session_scope(request.app.state.engine) as session:
-        cursor = change_cursor(session)  # before the data: a change committing meanwhile is sent again, not lost
-        summaries = data.sweep_summaries(session)
-    return render(request, "sweeps.html", {"sweeps": summaries, "initial": {"cursor": cursor, "sweeps": summaries}})
+        cursor, listed = summaries.every_sweep(session)
+    shown = [summary.data for summary in listed]
+    seen = max((summary.version for summary in listed), default=0)
+    return render(request, "sweeps.html", {"sweeps": shown, "initial": {"cursor": cursor, "seen": seen, "sweeps": shown}})
 
 
 def sweep_page(request: Request) -> Response:
@@ -32,7 +35,10 @@ def sweep_page(request: Request) -> Response:
         cursor = change_cursor(session)
         page = data.sweep_page(session, sweep_id, where=params.where(request), order=params.order(request),
                                page=params.page_number(request))
-    return render(request, "sweep.html", {**page, "initial": {**page, "cursor": cursor}})
+    summary = request.app.state.summaries.fresh(sweep_id)
+    page = {**page, "sweep": summary.data, "rungs": summary.rungs}
+    initial = {**page, "cursor": min(cursor, summary.cursor), "seen": summary.version}
+    return render(request, "sweep.html", {**page, "initial": initial})
 
 
 def run_page(request: Request) -> Response:

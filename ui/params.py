@@ -35,3 +35,11 @@ def since(request: Request) -> int:
     if not raw.isdigit() or len(raw) > 20:
         raise PageError(f"since = {raw[:40]!r}: expected the cursor of the last update (a whole number)")
     return int(raw)
+
+
+def seen(request: Request) -> int:
+    """The newest summary version the client holds (0: none)."""
+    raw = request.query_params.get("seen", "0").strip() or "0"
+    if not raw.isdigit() or len(raw) > 20:
+        raise PageError(f"seen = {raw[:40]!r}: expected the summary version of the last update (a whole number)")
+    return int(raw)

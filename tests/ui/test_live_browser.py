@@ -88,7 +88,7 @@ def test_sweep_page_follows_a_queued_sweep_to_the_end(
             stop(worker)
     assert rig.page.evaluate("window.sameDocument") is True
     rig.wait_for(lambda: rig.page.evaluate(POINTS).count(200) == RUNS)  # every curve drawn to its end
-    assert re.search(rf"{RUNS}/{RUNS} finished", rig.page.text_content("#summary-line"))
+    rig.wait_for(lambda: f"{RUNS}/{RUNS} finished" in rig.page.text_content("#summary-line"))
 
     rig.page.fill("#where", "learning_rate >= 0.02")
     rig.page.click("#filter button")

@@ -5,6 +5,7 @@ change endpoint sends only what was written since the client's cursor."""
 from __future__ import annotations
 
 import math
+import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -70,14 +71,28 @@ def test_plots_of_every_run_keep_the_best_thousand_and_say_so(client: TestClient
     assert worst_shown == pytest.approx(best[-1]["val_acc"])
 
 
+def poll(client: TestClient, sweep: int, answer: dict) -> dict:
+    """The next answer of the changes endpoint, asked as the page asks: from the previous `answer`."""
+    params = {"since": answer["cursor"], "seen": answer["seen"]}
+    return client.get(f"/api/sweeps/{sweep}/changes", params=params).json()
+
+
+def summary_sent(client: TestClient, sweep: int, answer: dict, timeout: float = 120) -> dict:
+    """Poll on from `answer` until an answer carries a summary (the one refreshed in the background)."""
+    deadline = time.monotonic() + timeout
+    while (answer := poll(client, sweep, answer))["sweep"] is None:
+        assert time.monotonic() < deadline, "no new summary was sent"
+        time.sleep(0.1)
+    return answer
+
+
 def test_changes_carry_only_what_was_written_since_the_cursor(client: TestClient, big_store) -> None:
     url, sweep = big_store
     body = client.get(f"/api/sweeps/{sweep}/changes", params={"since": 0}).json()
     assert body["reload"] is True  # everything changed since 0: too much to send piecemeal
-    cursor = body["cursor"]
-    quiet = client.get(f"/api/sweeps/{sweep}/changes", params={"since": cursor}).json()
+    assert body["sweep"]["total"] == RUNS  # the first summary of the sweep, computed there and then
+    quiet = poll(client, sweep, body)
     assert quiet["runs"] == [] and quiet["epochs"] == [] and quiet["sweep"] is None and not quiet["reload"]
-    cursor = quiet["cursor"]
     engine = open_store(url)
     with session_scope(engine) as session:
         queued = list_runs(session, sweep_id=sweep, where="status = 'queued'", limit=1)[0]
@@ -86,12 +101,13 @@ def test_changes_carry_only_what_was_written_since_the_cursor(client: TestClient
         upsert_epoch(session, queued.id, {"epoch": 1, "train_loss": 0.5, "train_acc": 0.8, "val_loss": 0.6,
                                           "val_acc": 0.75, "seconds": 0.2})
         heartbeat(session, queued.id, "test-worker")
-    changed = client.get(f"/api/sweeps/{sweep}/changes", params={"since": cursor}).json()
+    changed = poll(client, sweep, quiet)
     assert [row["id"] for row in changed["runs"]] == [queued.id] and changed["runs"][0]["status"] == "running"
     assert [(e["run_id"], e["epoch"], e["val_acc"]) for e in changed["epochs"]] == [(queued.id, 1, 0.75)]
-    assert changed["sweep"]["counts"]["running"] == 5
-    again = client.get(f"/api/sweeps/{sweep}/changes", params={"since": changed["cursor"]}).json()
-    assert again["runs"] == [] and again["epochs"] == []
+    # that poll saw changes: a new summary is computed in the background, and a later poll carries it, once
+    refreshed = summary_sent(client, sweep, changed)
+    assert refreshed["sweep"]["counts"]["running"] == 5 and refreshed["runs"] == []
     with session_scope(engine) as session:
         heartbeat(session, queued.id, "test-worker")  # a heartbeat alone is no news
-    assert client.get(f"/api/sweeps/{sweep}/changes", params={"since": again["cursor"]}).json()["runs"] == []
+    after = poll(client, sweep, refreshed)
+    assert after["runs"] == [] and after["epochs"] == [] and after["sweep"] is None

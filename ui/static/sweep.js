@@ -5,7 +5,7 @@
   const { initial, getJSON, el, fill, acc, loss, number, duration, statusChips, poll, plotConfig, epochAxis } = mnistq;
   const start = initial();
   const sweepId = start.sweep.id;
-  const state = { cursor: start.cursor, board: start.board, completed: null, charted: new Map(), lastEpoch: new Map() };
+  const state = { cursor: start.cursor, seen: start.seen, board: start.board, completed: null, charted: new Map(), lastEpoch: new Map() };
   const METRIC_COLUMNS = [["val_acc", "val acc", acc], ["val_loss", "val loss", loss], ["test_acc", "test acc", acc],
     ["train_seconds", "seconds", (v) => duration(v)], ["best_epoch", "best epoch", number]];
   const LARGER_IS_BETTER = new Set(["val_acc", "test_acc", "train_acc"]);
@@ -154,8 +154,15 @@
   }
 
   // ----- effects and pairs ------------------------------------------------------------------------------------
+  // the first answers were asked for before the chart library loaded (prefetch.js); later ones are asked now
+  function early(name) {
+    const answer = (mnistq.prefetched || {})[name];
+    if (answer) delete mnistq.prefetched[name];
+    return answer;
+  }
+
   async function loadEffects() {
-    const effects = await getJSON(`/api/sweeps/${sweepId}/effects`);
+    const effects = await (early("effects") || getJSON(`/api/sweeps/${sweepId}/effects`));
     const note = document.getElementById("effects-note");
     const box = document.getElementById("effects");
     if (!effects.keys.length) {
@@ -176,7 +183,7 @@
   }
 
   async function loadPairs() {
-    const found = await getJSON(`/api/sweeps/${sweepId}/pairs`);
+    const found = await (early("pairs") || getJSON(`/api/sweeps/${sweepId}/pairs`));
     const note = document.getElementById("pairs-note");
     const format = found.metric.endsWith("acc") ? acc : loss;
     note.textContent = found.pairs.length ? `Configs run with both engines, seeds pooled: mean ± std of ${found.metric.replace("_", " ")}.` : "No config has completed runs with both engines.";
@@ -203,7 +210,7 @@
 
   // ----- live updates ---------------------------------------------------------------------------------------
   async function step() {
-    const update = await getJSON(`/api/sweeps/${sweepId}/changes?since=${state.cursor}`);
+    const update = await getJSON(`/api/sweeps/${sweepId}/changes?since=${state.cursor}&seen=${state.seen}`);
     if (update.reload) {
       const full = await getJSON(`/api/sweeps/${sweepId}/runs?${boardQuery(state.board)}`);
       state.board = full;
@@ -215,6 +222,7 @@
     if (update.rungs) renderRungs(update.rungs);
     await extendCurves(update.epochs, update.runs);
     state.cursor = update.cursor;
+    state.seen = update.seen;
     document.body.dataset.cursor = state.cursor;
   }
 

@@ -27,8 +27,9 @@
 
   state.sweeps.forEach(row);
   poll(async () => {
-    const update = await getJSON(`/api/sweeps?since=${state.cursor}`);
+    const update = await getJSON(`/api/sweeps?since=${state.cursor}&seen=${state.seen}`);
     state.cursor = update.cursor;
+    state.seen = update.seen;
     update.sweeps.forEach(row);
   });
 })();
