@@ -16,7 +16,9 @@ sweeps table (a new sweep, or a cancel of a sweep whose runs all finished).
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from typing import Any
+
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.orm import Session
 
 from db.models import EpochMetric, Run, SweepRun
@@ -45,12 +47,13 @@ def sweep_changes(
     the page instead. NotFoundError for an unknown sweep."""
     cursor = change_cursor(session)
     get_sweep(session, sweep_id)
+    run_id, epoch_run_id = _unindexed(session, Run.id), _unindexed(session, EpochMetric.run_id)
     runs = core_rows(
         session,
         select_runs()
-        .join(SweepRun, SweepRun.run_id == Run.id)
+        .join(SweepRun, SweepRun.run_id == run_id)
         .where(SweepRun.sweep_id == sweep_id, Run.change_seq >= since)
-        .order_by(Run.id)
+        .order_by(run_id)
         .limit(max_runs + 1),
     ).all()
     if len(runs) > max_runs:
@@ -58,9 +61,9 @@ def sweep_changes(
     epochs = core_rows(
         session,
         select(*EPOCH_COLUMNS)
-        .join(SweepRun, SweepRun.run_id == EpochMetric.run_id)
+        .join(SweepRun, SweepRun.run_id == epoch_run_id)
         .where(SweepRun.sweep_id == sweep_id, EpochMetric.change_seq >= since)
-        .order_by(EpochMetric.run_id, EpochMetric.epoch)
+        .order_by(epoch_run_id, EpochMetric.epoch)
         .limit(max_epochs + 1),
     ).all()
     if len(epochs) > max_epochs:
@@ -71,6 +74,13 @@ def sweep_changes(
         epochs=tuple(epoch_record(row) for row in epochs),
         truncated=False,
     )
+
+
+def _unindexed(session: Session, column: Any) -> Any:
+    """`column` as SQLite's planner may not join or sort by through an index (`column + 0`): without statistics it
+    otherwise walks every row of the sweep in run id order (~150 ms for 500,000 epochs) instead of finding the
+    few new ones through the change_seq index (~0.1 ms). PostgreSQL's planner has statistics: the plain column."""
+    return column + literal_column("0") if session.get_bind().dialect.name == "sqlite" else column
 
 
 def changed_sweeps(session: Session, since: int) -> tuple[int, tuple[int, ...]]:
