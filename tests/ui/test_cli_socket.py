@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+from concurrent.futures import ThreadPoolExecutor
 
 from ui.cli import bind
 
@@ -29,4 +30,5 @@ def test_connections_accepted_on_the_bound_socket_send_without_delay() -> None:
             writer.close()
             server.close()
 
-    assert asyncio.run(accepted_nodelay()) != 0
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own: Playwright's sync API may run one in this thread
+        assert thread.submit(asyncio.run, accepted_nodelay()).result(timeout=120) != 0
