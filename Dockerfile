@@ -1,4 +1,4 @@
-# One image for every mnistq service (migrate, worker, scheduler, flower); docker-compose.yml picks the command.
+# One image for every mnistq service (migrate, worker, scheduler, flower, ui); docker-compose.yml picks the command.
 #   docker build -t mnistq .        (or: docker compose build)
 FROM python:3.11-slim-bookworm
 
@@ -17,7 +17,8 @@ RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin mnistq \
 WORKDIR /app
 COPY pyproject.toml constraints.txt ./
 RUN python -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
-print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitor']))" > /tmp/requirements.txt \
+print('\n'.join(p['dependencies'] + p['optional-dependencies']['monitor'] \
++ p['optional-dependencies']['ui']))" > /tmp/requirements.txt \
     && pip install -r /tmp/requirements.txt -c constraints.txt \
     && rm /tmp/requirements.txt
 
@@ -27,4 +28,6 @@ RUN pip install --no-deps /tmp/src && rm -rf /tmp/src
 COPY examples/ /app/examples/
 
 USER mnistq
+# Documentation only (compose publishes it): `mnistq ui --host 0.0.0.0 --port 8080`, with MNISTQ_UI_TOKEN.
+EXPOSE 8080
 CMD ["mnistq", "--help"]

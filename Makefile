@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/mnistq submit examples/seed.toml
 	$(BIN)/mnistq runs --sweep latest --order-by=-val_acc
 	$(BIN)/mnistq report latest -o $(REPORT)
-	@echo "report written to $(REPORT)"
+	@echo "report written to $(REPORT); browse the store live with: $(BIN)/mnistq ui"
 
 test: $(STAMP)
 	@scripts/system-deps.sh

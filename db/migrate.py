@@ -1,6 +1,7 @@
 """Schema versions: Alembic driven from Python, with the scripts shipped inside the package.
 
-`upgrade(engine)` brings any database to the newest revision (what `mnistq db upgrade` runs).
+`upgrade(engine)` brings any database to the newest revision (what `mnistq db upgrade` runs); `downgrade`
+takes it back, the same way.
 `check_schema(engine, create=...)` is what every other command relies on: an empty database is created on
 first use by the commands that store new work (`create`), a database at the newest revision passes, and
 anything else is refused with a one-line error saying what to do. An existing database is never migrated
@@ -103,7 +104,19 @@ def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | N
         before = state.current
         if (before is None and state.has_tables) or (before is not None and before not in known_revisions()):
             raise SchemaError(_refusal(engine, state))
-        _run_upgrade(connection, revision)
+        _run_alembic(connection, revision)
+        after = _current_revision(connection, set(inspect(connection).get_table_names()))
+        _commit_migration(connection)
+    return before, after
+
+
+def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
+    """Migrate back to `revision` (no command offers it: tests, or an operator undoing an upgrade). Returns
+    (revision before, revision after). Like `upgrade`, it runs with SQLite's foreign keys off, checked before
+    committing: a downgrade rebuilding `runs` would otherwise delete every epoch and membership by cascade."""
+    with _locked(engine) as connection:
+        before = _current_revision(connection, set(inspect(connection).get_table_names()))
+        _run_alembic(connection, revision, down=True)
         after = _current_revision(connection, set(inspect(connection).get_table_names()))
         _commit_migration(connection)
     return before, after
@@ -122,7 +135,7 @@ def check_schema(engine: Engine, *, create: bool = False) -> SchemaState:
         with _locked(engine) as connection:
             state = schema_state(connection)  # another process may have created it meanwhile
             if state.current is None and not state.has_tables:
-                _run_upgrade(connection, "head")
+                _run_alembic(connection, "head")
                 state = schema_state(connection)
             _commit_migration(connection)
         if state.up_to_date:
@@ -156,12 +169,12 @@ def _refusal(engine: Engine, state: SchemaState) -> str:
     )
 
 
-def _run_upgrade(connection: Connection, revision: str) -> None:
+def _run_alembic(connection: Connection, revision: str, *, down: bool = False) -> None:
     from alembic import command
 
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, revision)
+    (command.downgrade if down else command.upgrade)(config, revision)
 
 
 def _commit_migration(connection: Connection) -> None:

@@ -7,8 +7,9 @@ These classes never leave `db`: queries turn rows into the frozen records of `db
            1--n sweep_extensions         1--n artifacts (one "final", one "checkpoint")
            1--n rung_decisions n--1 runs (adaptive sweeps: one decision per sweep, run and rung)
 
-`runs` and `epoch_metrics` rows carry a `change_seq`, stamped by database triggers on every write that is news
-(see ChangeClock and migration 0006), for "what changed since" queries.
+`runs`, `epoch_metrics` and `sweeps` rows carry a `change_seq`, stamped by database triggers on every write
+that is news, and a new `sweep_runs` row stamps its run (see ChangeClock and migration 0006), for "what changed
+since" queries.
 
 A run is identified by its config hash (UNIQUE): a config submitted again by a later sweep is linked to it
 through `sweep_runs` rather than trained twice. `runs.sweep_id` is the sweep that first created it.
@@ -72,6 +73,7 @@ class Sweep(Base):
     spec: Mapped[dict[str, Any]] = mapped_column(JSON)  # the submitted spec, as parsed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     cancelled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default="0", index=True)  # see ChangeClock
 
 
 class SweepExtension(Base):

@@ -113,12 +113,13 @@ class EpochRecord:
 @dataclass(frozen=True, slots=True)
 class SweepChanges:
     """What changed in a sweep since a cursor (db.queries.changes). When `truncated`, more than the limits
-    changed and `runs`/`epochs` are empty: reload instead."""
+    changed and `runs`/`epochs` are empty: reload instead (`sweep_changed` is set either way)."""
 
     cursor: int  # give it back as `since` next time
     runs: tuple[RunRecord, ...]  # the sweep's member runs changed since `since`, by id
     epochs: tuple[EpochRecord, ...]  # epochs of its member runs written since `since`, by (run_id, epoch)
     truncated: bool
+    sweep_changed: bool = False  # the sweep's own row changed since `since` (created, cancelled, extended)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,12 @@
-"""Print constraints.txt: the exact versions installed here of everything `pip install '.[monitor]'` needs.
+"""Print constraints.txt: the exact versions installed here of everything `pip install '.[monitor,ui]'` needs.
 
     .venv/bin/python scripts/constraints.py > constraints.txt
 
 The image installs its dependencies with `-c constraints.txt`, so a rebuild gets the versions the tests ran
-against. The set is the closure of pyproject.toml's runtime dependencies (and the `monitor` extra the image
-runs Flower from) through the installed distributions' own requirements, with their markers evaluated here:
-the image's Python (3.11) on Linux, like the venv it is generated from. Run it again after upgrading the venv.
+against. The set is the closure of pyproject.toml's runtime dependencies (and the extras the image runs
+Flower and the dashboard from, `monitor` and `ui`) through the installed distributions' own requirements, with
+their markers evaluated here: the image's Python (3.11) on Linux, like the venv it is generated from. Run it
+again after upgrading the venv.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-IMAGE_EXTRAS = ("monitor",)  # the Dockerfile installs these on top of the runtime dependencies
+IMAGE_EXTRAS = ("monitor", "ui")  # the Dockerfile installs these on top of the runtime dependencies
 
 
 def runtime_requirements(pyproject: Path = ROOT / "pyproject.toml") -> list[Requirement]:

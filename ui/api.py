@@ -11,10 +11,18 @@ from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from db import FilterError, session_scope
+from db import FilterError, NotFoundError, session_scope
 from db.export import finite_or_none
 from db.filters import parse_order, parse_where
-from db.queries import changed_sweeps, get_run, get_sweep, list_runs, sweep_changes
+from db.queries import (
+    change_cursor,
+    changed_sweeps,
+    get_artifact,
+    get_run,
+    get_sweep,
+    list_runs,
+    sweep_changes,
+)
 from db.status import COMPLETED
 from report.data import choose_metric, varied_keys
 from report.effects import SKIPPED_KEYS
@@ -32,7 +40,8 @@ def sweeps(request: Request) -> JSONResponse:
             cursor, changed = changed_sweeps(session, params.since(request))
             summaries = data.sweep_summaries(session, changed) if changed else []
         else:
-            cursor, summaries = changed_sweeps(session, 0)[0], data.sweep_summaries(session)
+            cursor = change_cursor(session)  # before the data, as the pages read it
+            summaries = data.sweep_summaries(session)
     return JSONResponse({"cursor": cursor, "sweeps": summaries})
 
 
@@ -53,7 +62,7 @@ def changes(request: Request) -> JSONResponse:
     with session_scope(request.app.state.engine) as session:
         sweep = get_sweep(session, sweep_id)
         found = sweep_changes(session, sweep_id, since)
-        changed = found.truncated or bool(found.runs or found.epochs)
+        changed = found.truncated or found.sweep_changed or bool(found.runs or found.epochs)
         columns = data.shown_columns(sweep)
         body: dict[str, Any] = {
             "cursor": found.cursor,
@@ -119,11 +128,17 @@ def analysis(request: Request) -> JSONResponse:
     """The run's stored weights scored on its test split: confusion matrix and most confident mistakes."""
     run_id = request.path_params["run_id"]
     engine: Engine = request.app.state.engine
-    return JSONResponse(_analysis(engine, run_id))
+    with session_scope(engine) as session:
+        get_run(session, run_id)
+        weights = get_artifact(session, run_id, "final")
+    if weights is None:
+        raise NotFoundError(f"run {run_id} has no final weights (yet): nothing to score")
+    return JSONResponse(_analysis(engine, run_id, weights.sha256))
 
 
-@lru_cache(maxsize=16)  # final weights never change once stored: scoring them again gives the same answer
-def _analysis(engine: Engine, run_id: int) -> dict[str, Any]:
+# keyed by the weights' checksum: a run trained again (a retry, a pruned run resumed) gets a new analysis
+@lru_cache(maxsize=16)
+def _analysis(engine: Engine, run_id: int, sha256: str) -> dict[str, Any]:
     from report.best_run import analyse_best_run  # loads the dataset: only when asked
     from report.plots.images import digit_grid_png
 

@@ -81,7 +81,7 @@ def sweep_summaries(session: Session, sweep_ids: Iterable[int] | None = None) ->
 def shown_columns(sweep: SweepRecord) -> tuple[str, ...]:
     """The config keys the leaderboard shows: the sweep's grid axes (its [grid] and [random] keys)."""
     spec = sweep.spec
-    keys = [k for section in ("grid", "random") for k in (spec.get(section) or {}) if k not in ("engine", "seed")]
+    keys = [k for section in ("grid", "random") for k in (spec.get(section) or {}) if k != "engine"]
     return tuple(dict.fromkeys(keys)) or DEFAULT_COLUMNS
 
 

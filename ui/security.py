@@ -2,6 +2,9 @@
 
 Read-only: GET and HEAD only; anything else gets 405 whatever the path, before any route runs.
 
+Without a token the app serves the loopback only (`mnistq ui` refuses other addresses), and answers only
+requests addressed to a loopback name, so a web page of another site cannot reach it by DNS rebinding.
+
 The token (MNISTQ_UI_TOKEN), when set, is required on every request but the login page and its assets. A
 browser presents it once on /login: the page's script sends it in an Authorization header to /auth (a GET: the
 app takes no POST), which answers with an HttpOnly, SameSite=Strict cookie. The cookie holds an HMAC of the
@@ -25,6 +28,7 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitab
 
 READ_METHODS = ("GET", "HEAD")
 COOKIE = "mnistq_ui"
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 PUBLIC_PATHS = ("/login", "/auth", "/static/app.css", "/static/login.js", "/favicon.ico")
 SECURITY_HEADERS = {
     # every script and style comes from the app itself; plotly's SVG charts set inline styles
@@ -34,6 +38,13 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+
+
+def host_name(host: str) -> str:
+    """The name in a Host header, without its port: "127.0.0.1:8080" -> "127.0.0.1", "[::1]:8080" -> "::1"."""
+    if host.startswith("["):
+        return host[1:].partition("]")[0]
+    return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
 def session_value(token: str) -> str:
@@ -79,6 +90,13 @@ class Gate:
             return PlainTextResponse(
                 f"{request.method} is not allowed: the dashboard is read-only (GET and HEAD)\n",
                 status_code=405, headers={"allow": ", ".join(READ_METHODS)},
+            )
+        if self.token is None and host_name(request.headers.get("host", "")) not in LOOPBACK_NAMES:
+            # without a token the dashboard trusts that only this machine can reach it; a page of another
+            # site whose name was rebound to 127.0.0.1 (DNS rebinding) would reach it too, under its own name
+            return PlainTextResponse(
+                "this dashboard answers only to 127.0.0.1, ::1 or localhost without MNISTQ_UI_TOKEN\n",
+                status_code=403,
             )
         if self.token is None or request.url.path in PUBLIC_PATHS or self.admitted(request):
             return None

@@ -9,9 +9,15 @@ Rows carry a `change_seq` stamped by database triggers (migration 0006 explains 
 since cursor C has `change_seq >= C`. Each call reads its new cursor BEFORE the data, so a write still in
 progress then is found by the next call once committed: a row may come twice, never be lost.
 
-Not tracked: deletions (truncate_history drops epochs when an attempt starts afresh, which stamps the run by
-claiming it), membership alone (`submit --extend` linking existing runs to a sweep changes no run), and the
-sweeps table (a new sweep, or a cancel of a sweep whose runs all finished).
+A run changes when its row is written (but for a heartbeat) or when a sweep links it (`sweep_runs`: a sweep
+made only of reused runs finds them; the other sweeps holding them get them again); a sweep when it is
+created, cancelled or extended (its own row: `SweepChanges.sweep_changed`, and `changed_sweeps`).
+
+Not tracked: deletions. The truncated epochs remain on a page: truncate_history drops the epochs past the
+checkpoint at the start of an attempt, always just after the claim starting it, which stamps the run (its
+status and attempts change), so a page redraws the whole curve of a run claimed again rather than patch it.
+Nor the tables around a sweep (sweep_extensions, rung_decisions, artifacts): an extension writes the sweep's
+row, and a decision pruning a run its status; a decision keeping one is seen only by a reload.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from typing import Any
 from sqlalchemy import literal_column, select, text
 from sqlalchemy.orm import Session
 
-from db.models import EpochMetric, Run, SweepRun
+from db.models import EpochMetric, Run, Sweep, SweepRun
 from db.queries.rows import EPOCH_COLUMNS, core_rows, epoch_record, get_sweep, run_record, select_runs
 from db.records import SweepChanges
 
@@ -41,12 +47,14 @@ def sweep_changes(
     session: Session, sweep_id: int, since: int, *, max_runs: int = 1000, max_epochs: int = 5000
 ) -> SweepChanges:
     """The member runs of sweep `sweep_id` changed since cursor `since` (by id), and the epochs of its member
-    runs written since then (by run, epoch), with the cursor to ask from next time.
+    runs written since then (by run, epoch), with the cursor to ask from next time; `sweep_changed` when the
+    sweep's own row did (its summary needs redrawing).
 
-    More than `max_runs` runs or `max_epochs` epochs make the answer `truncated`, with nothing in it: reload
-    the page instead. NotFoundError for an unknown sweep."""
+    More than `max_runs` runs or `max_epochs` epochs make the answer `truncated`, with no runs or epochs in
+    it: reload the page instead. NotFoundError for an unknown sweep."""
     cursor = change_cursor(session)
     get_sweep(session, sweep_id)
+    sweep_changed = bool(session.execute(select(Sweep.change_seq >= since).where(Sweep.id == sweep_id)).scalar_one())
     run_id, epoch_run_id = _unindexed(session, Run.id), _unindexed(session, EpochMetric.run_id)
     runs = core_rows(
         session,
@@ -57,7 +65,7 @@ def sweep_changes(
         .limit(max_runs + 1),
     ).all()
     if len(runs) > max_runs:
-        return SweepChanges(cursor=cursor, runs=(), epochs=(), truncated=True)
+        return SweepChanges(cursor=cursor, runs=(), epochs=(), truncated=True, sweep_changed=sweep_changed)
     epochs = core_rows(
         session,
         select(*EPOCH_COLUMNS)
@@ -67,12 +75,13 @@ def sweep_changes(
         .limit(max_epochs + 1),
     ).all()
     if len(epochs) > max_epochs:
-        return SweepChanges(cursor=cursor, runs=(), epochs=(), truncated=True)
+        return SweepChanges(cursor=cursor, runs=(), epochs=(), truncated=True, sweep_changed=sweep_changed)
     return SweepChanges(
         cursor=cursor,
         runs=tuple(run_record(row) for row in runs),
         epochs=tuple(epoch_record(row) for row in epochs),
         truncated=False,
+        sweep_changed=sweep_changed,
     )
 
 
@@ -84,15 +93,13 @@ def _unindexed(session: Session, column: Any) -> Any:
 
 
 def changed_sweeps(session: Session, since: int) -> tuple[int, tuple[int, ...]]:
-    """(cursor, ids of the sweeps having a member run changed, or an epoch of one written, since `since`),
-    ids ascending: what a sweeps list refreshes (its counts include epoch times)."""
+    """(cursor, ids of the sweeps changed since `since`: created, cancelled or extended, or having a member run
+    changed or linked, or an epoch of one written), ids ascending: what a sweeps list refreshes (its counts
+    include epoch times)."""
     cursor = change_cursor(session)
     changed_runs = select(Run.id).where(Run.change_seq >= since)
     written_epochs = select(EpochMetric.run_id).where(EpochMetric.change_seq >= since)
-    statement = (
-        select(SweepRun.sweep_id)
-        .where(SweepRun.run_id.in_(changed_runs.union(written_epochs)))
-        .distinct()
-        .order_by(SweepRun.sweep_id)
-    )
+    by_runs = select(SweepRun.sweep_id).where(SweepRun.run_id.in_(changed_runs.union(written_epochs)))
+    by_rows = select(Sweep.id).where(Sweep.change_seq >= since)
+    statement = by_runs.union(by_rows).order_by("sweep_id")
     return cursor, tuple(session.execute(statement).scalars())

@@ -49,6 +49,7 @@ def _columns(table: Table, record: type) -> list[Any]:
 
 RUN_COLUMNS = _columns(RUN_TABLE, RunRecord)
 EPOCH_COLUMNS = _columns(EpochMetric.__table__, EpochRecord)  # type: ignore[arg-type]
+SWEEP_COLUMNS = [SWEEP_TABLE.c[field.name] for field in fields(SweepRecord)]  # not change_seq
 
 
 def run_record(row: Sequence[Any]) -> RunRecord:
@@ -90,7 +91,7 @@ def get_run(session: Session, run_id: int) -> RunRecord:
 
 def get_sweep(session: Session, sweep_id: int) -> SweepRecord:
     """The sweep with this id; NotFoundError (one line) if there is none."""
-    row = session.execute(select(SWEEP_TABLE).where(Sweep.id == sweep_id)).mappings().first()
+    row = session.execute(select(*SWEEP_COLUMNS).where(Sweep.id == sweep_id)).mappings().first()
     if row is None:
         raise NotFoundError(f"no sweep {sweep_id}; see `mnistq sweeps`")
     return sweep_record(row)

@@ -12,7 +12,15 @@ from core.ids import parse_id
 from db.errors import UserError
 from db.models import Run, Sweep, SweepRun
 from db.queries.artifacts import delete_artifact
-from db.queries.rows import RUN_TABLE, SWEEP_TABLE, get_run, get_sweep, requeue_values, sweep_record
+from db.queries.rows import (
+    RUN_TABLE,
+    SWEEP_COLUMNS,
+    SWEEP_TABLE,
+    get_run,
+    get_sweep,
+    requeue_values,
+    sweep_record,
+)
 from db.records import RunRecord, SweepCancelled, SweepRecord
 from db.status import CANCELLED, COMPLETED, DIVERGED, FAILED, PRUNED, QUEUED, RUNNING, STATUSES
 from db.types import utcnow
@@ -22,7 +30,7 @@ RETRYABLE = (FAILED, CANCELLED, DIVERGED, COMPLETED)  # what `retry --run` queue
 
 def list_sweeps(session: Session, *, limit: int | None = None) -> list[SweepRecord]:
     """Sweeps, newest first."""
-    statement = select(SWEEP_TABLE).order_by(Sweep.id.desc()).limit(limit)
+    statement = select(*SWEEP_COLUMNS).order_by(Sweep.id.desc()).limit(limit)
     return [sweep_record(row) for row in session.execute(statement).mappings()]
 
 

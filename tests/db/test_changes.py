@@ -1,18 +1,21 @@
-"""The change cursor: every write path shows up in the right sweep's changes, heartbeats do not, and a write in
-progress when the cursor is read is found by the next call once committed (both backends)."""
+"""The change cursor: every write path shows up in the right sweep's changes, heartbeats do not, linking a run
+or writing a sweep's own row counts, and a write in progress when the cursor is read is found by the next call
+once committed (both backends)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 
 from db.engine import session_scope
 from db.errors import NotFoundError
-from db.models import EpochMetric, Run
+from db.models import EpochMetric, Run, Sweep, SweepRun
 from db.queries import (
     add_runs,
     cancel_sweep,
@@ -29,6 +32,7 @@ from db.queries import (
     upsert_epoch,
 )
 from db.records import SweepChanges
+from db.store import dispose_engines, open_store
 
 T0 = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
 LEASE = 60.0
@@ -186,12 +190,61 @@ def test_a_write_in_progress_at_cursor_time_is_found_next_time(store, sweeps, wr
     assert [(e.run_id, e.epoch) for e in after.epochs] == ([] if write == "claim" else [(r1, 1)])
 
 
-@pytest.mark.parametrize("model", [Run, EpochMetric])
+def test_a_sweep_of_reused_runs_only_finds_them_and_its_own_row(store, sweeps, new_run):
+    """`submit --extend` linking runs that exist already changes no run row: the memberships stamp them."""
+    a, b, (shared, r1, _), (r3, _) = sweeps
+    since = cursor(store)
+    with session_scope(store) as session:
+        c = create_sweep(session, "c", {}, [new_run(1), new_run(3)])
+    assert c.new_ids == () and sorted(c.run_ids) == sorted([r1, r3])
+    found = changes(store, c.sweep.id, since)
+    assert [r.id for r in found.runs] == sorted([r1, r3]) and found.sweep_changed
+    since = found.cursor
+    with session_scope(store) as session:
+        add_runs(session, b, [new_run(1)], spec={"name": "more"})
+    found = changes(store, b, since)
+    assert [r.id for r in found.runs] == [r1] and found.sweep_changed  # extending writes the sweep's row
+    assert changes(store, a, since).sweep_changed is False  # a holds r1 too: sent again, its row untouched
+    with session_scope(store) as session:
+        assert changed_sweeps(session, since)[1] == (a, b, c.sweep.id)
+    since = cursor(store)
+    with session_scope(store) as session:
+        add_runs(session, b, [new_run(1), new_run(0)])  # linked already: nothing new
+    found = changes(store, b, since)
+    assert found.runs == () and found.sweep_changed
+    assert shared not in [r.id for r in changes(store, a, since).runs]
+
+
+def test_a_new_sweep_or_a_cancel_changes_the_sweep_alone(store, sweeps, new_run):
+    a, b, (shared, r1, r2), _ = sweeps
+    since = cursor(store)
+    with session_scope(store) as session:
+        empty = create_sweep(session, "empty", {}, []).sweep.id
+        for run_id in (r1, r2):
+            claim(session, run_id)
+            finish_run(session, run_id, worker="w", status="completed", metrics={})
+    since_finished = cursor(store)
+    with session_scope(store) as session:
+        assert changed_sweeps(session, since)[1] == (a, empty)
+        cancel_sweep(session, a)  # its runs finished or are wanted by b: no run changes
+    found = changes(store, a, since_finished)
+    assert (found.runs, found.epochs, found.sweep_changed) == ((), (), True)
+    assert changes(store, b, since_finished).sweep_changed is False
+    with session_scope(store) as session:
+        assert changed_sweeps(session, since_finished)[1] == (a,)
+    assert changes(store, a, 0).sweep_changed  # a first load: everything changed
+    assert changes(store, a, found.cursor).sweep_changed is False
+
+
+@pytest.mark.parametrize("model", [Run, EpochMetric, Sweep])
 def test_an_update_of_any_column_but_the_heartbeat_stamps_the_row(store, sweeps, model):
     """Guards the triggers' column lists: a column added later without recreating the triggers fails here."""
-    _, _, (_, r1, _), _ = sweeps
+    a, _, (_, r1, _), _ = sweeps
     table = model.__table__
-    row = (table.c.id == r1) if model is Run else (table.c.run_id == r1) & (table.c.epoch == 1)
+    if model is EpochMetric:
+        row = (table.c.run_id == r1) & (table.c.epoch == 1)
+    else:
+        row = table.c.id == (a if model is Sweep else r1)
     with session_scope(store) as session:
         upsert_epoch(session, r1, epoch(1))
     for column in table.columns:
@@ -205,3 +258,42 @@ def test_an_update_of_any_column_but_the_heartbeat_stamps_the_row(store, sweeps,
             assert after == before, column.name
         else:
             assert after > before, column.name
+
+
+def test_linking_locks_the_runs_in_id_order_so_crossed_writers_queue_instead_of_deadlocking(pg_url, new_run):
+    """PostgreSQL: a membership stamps its run, which row-locks it. A submission linking runs 3, 2, 1 while
+    another transaction holds run 2 waits for it holding run 1 only, so that transaction can still write run 3
+    (stamped one by one in the order given, run 3 would be locked first: a deadlock, one of them aborted)."""
+    store = open_store(pg_url, create=True)
+    with session_scope(store) as session:
+        runs = create_sweep(session, "a", {}, [new_run(s) for s in range(3)]).run_ids
+        other = create_sweep(session, "b", {}, []).sweep.id
+    holder = Session(store)
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            claim(holder, runs[1])  # holds run 2 until it commits
+            linking = pool.submit(_link, store, other, runs[::-1])
+            deadline = time.monotonic() + 60
+            while _waiting_on_a_lock(store) == 0 and not linking.done():
+                assert time.monotonic() < deadline, "the submission never waited for run 2"
+                time.sleep(0.05)
+            claim(holder, runs[2], worker="w2")  # would deadlock if the submission held run 3
+            holder.commit()
+        finally:
+            holder.close()
+        linking.result(timeout=60)
+    with session_scope(store) as session:
+        assert sorted(r.id for r in sweep_changes(session, other, 0).runs) == sorted(runs)
+    dispose_engines()
+
+
+def _link(store, sweep_id: int, run_ids: Sequence[int]) -> None:
+    with session_scope(store) as session:
+        session.execute(insert(SweepRun).values([{"sweep_id": sweep_id, "run_id": r} for r in run_ids]))
+
+
+def _waiting_on_a_lock(store) -> int:
+    with store.connect() as connection:
+        return connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+        ).scalar_one()

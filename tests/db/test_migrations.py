@@ -7,7 +7,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
@@ -16,7 +15,7 @@ from sqlalchemy import inspect, text
 from db.cli import db as db_cli
 from db.engine import create_store_engine, session_scope
 from db.errors import SchemaError
-from db.migrate import alembic_config, head_revision, upgrade
+from db.migrate import downgrade, head_revision, upgrade
 from db.models import Base
 from db.queries import (
     add_runs,
@@ -74,6 +73,15 @@ def _insert_rev1_data(engine) -> None:
         connection.execute(text("INSERT INTO sweep_runs (sweep_id, run_id) VALUES (1, 7)"))
 
 
+def _rows_of_run_7(engine) -> tuple[int, int]:
+    """(memberships, epochs) of run 7: what a rebuild of `runs` with foreign keys on would delete by cascade."""
+    with engine.connect() as connection:
+        return (
+            connection.execute(text("SELECT count(*) FROM sweep_runs WHERE run_id = 7")).scalar_one(),
+            connection.execute(text("SELECT count(*) FROM epoch_metrics WHERE run_id = 7")).scalar_one(),
+        )
+
+
 def test_upgrade_from_revision_0001_keeps_the_data_and_adds_the_new_columns(engine, db_url):
     upgrade(engine, "0001")
     assert revision_of(engine) == "0001"
@@ -113,10 +121,7 @@ def test_upgrade_from_revision_0002_keeps_the_sweeps_and_records_extensions_from
         (extension,) = sweep_extensions(session, 1)
     assert (extension.sweep_id, extension.spec) == (1, {"name": "more", "grid": {"seed": [2]}})
     assert extension.submitted_at.tzinfo is not None
-    with engine.begin() as connection:  # the downgrade drops the table again
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0002")
+    assert downgrade(engine, "0002") == (head_revision(), "0002")  # the table goes again
     with engine.connect() as connection:
         assert "sweep_extensions" not in inspect(connection).get_table_names()
     assert revision_of(engine) == "0002"
@@ -139,13 +144,14 @@ def test_upgrade_from_revision_0003_keeps_every_run_and_its_links_and_allows_pru
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         with pytest.raises(Exception, match="(?i)foreign key"):
             connection.execute(text("INSERT INTO sweep_runs (sweep_id, run_id) VALUES (1, 999)"))
-    with engine.begin() as connection:  # the downgrade narrows the check again, pruned runs becoming cancelled
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0003")
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO epoch_metrics (run_id, epoch, train_loss, nan_mask) VALUES (7, 1, 0.5, 0)"))
+    # the downgrade narrows the check again, pruned runs becoming cancelled
+    assert downgrade(engine, "0003") == (head_revision(), "0003")
     assert revision_of(engine) == "0003"
     with engine.connect() as connection:
         assert connection.execute(text("SELECT status FROM runs WHERE id = 7")).scalar() == "cancelled"
+    assert _rows_of_run_7(engine) == (1, 1)  # the rebuild of `runs` kept what references it
 
 
 def test_upgrade_from_revision_0004_copies_every_config_key_into_its_column(engine, db_url):
@@ -177,25 +183,37 @@ def test_upgrade_from_revision_0005_keeps_runs_and_epochs_and_stamps_changes_fro
 
     with session_scope(open_store(db_url)) as session:
         old = sweep_changes(session, 1, 0)  # rows from before the upgrade: change_seq 0, found from 0 on
-        assert [(r.id, r.val_acc) for r in old.runs] == [(7, 0.93)]
+        assert [(r.id, r.val_acc) for r in old.runs] == [(7, 0.93)] and old.sweep_changed
         assert [(e.run_id, e.epoch, e.train_loss) for e in old.epochs] == [(7, 1, 0.5)]
-        assert sweep_changes(session, 1, old.cursor).runs == ()
+        quiet = sweep_changes(session, 1, old.cursor)
+        assert (quiet.runs, quiet.sweep_changed) == ((), False)
     with session_scope(open_store(db_url)) as session:  # the triggers work on the upgraded tables
         assert claim_run(session, 7, worker="w", lease_seconds=60, max_attempts=3) is not None
         upsert_epoch(session, 7, {"epoch": 2, "train_loss": 0.25})
     with session_scope(open_store(db_url)) as session:
         new = sweep_changes(session, 1, old.cursor)
     assert [r.status for r in new.runs] == ["running"] and [e.epoch for e in new.epochs] == [2]
-    with engine.begin() as connection:  # the downgrade takes everything away again, keeping the data
-        config = alembic_config()
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0005")
+    with session_scope(open_store(db_url)) as session:
+        add_runs(session, 1, [])  # writes the sweep's row
+        session.execute(text("INSERT INTO sweeps (id, name, spec, created_at) VALUES (2, 'two', '{}', :now)"),
+                        {"now": datetime(2026, 1, 3, tzinfo=UTC)})
+        session.execute(text("INSERT INTO sweep_runs (sweep_id, run_id) VALUES (2, 7)"))
+    with session_scope(open_store(db_url)) as session:
+        assert sweep_changes(session, 1, new.cursor).sweep_changed
+        linked = sweep_changes(session, 2, new.cursor)
+    assert [r.id for r in linked.runs] == [7] and linked.sweep_changed
+    assert downgrade(engine, "0005") == (head_revision(), "0005")  # everything goes again, the data stays
     with engine.connect() as connection:
         assert "change_clock" not in inspect(connection).get_table_names()
-        for table in ("runs", "epoch_metrics"):
+        for table in ("runs", "epoch_metrics", "sweeps"):
             assert "change_seq" not in {column["name"] for column in inspect(connection).get_columns(table)}
-        connection.execute(text("UPDATE runs SET status = 'queued' WHERE id = 7"))  # no trigger left behind
-        assert connection.execute(text("SELECT count(*) FROM epoch_metrics WHERE run_id = 7")).scalar() == 2
+    with engine.begin() as connection:  # no trigger left behind: each would name the dropped column
+        connection.execute(text("UPDATE runs SET status = 'queued' WHERE id = 7"))
+        connection.execute(text("UPDATE sweeps SET cancelled = true WHERE id = 1"))
+        connection.execute(text("INSERT INTO epoch_metrics (run_id, epoch, train_loss, nan_mask) VALUES (7, 3, 0.1, 0)"))
+        connection.execute(text("DELETE FROM sweep_runs WHERE sweep_id = 2"))
+        connection.execute(text("INSERT INTO sweep_runs (sweep_id, run_id) VALUES (2, 7)"))
+    assert _rows_of_run_7(engine) == (2, 3)
     assert revision_of(engine) == "0005"
 
 

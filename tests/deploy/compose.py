@@ -7,6 +7,8 @@ import re
 import socket
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -70,10 +72,24 @@ class LocalTarget:
     redis_url: str  # replaces MNISTQ_BROKER_URL (redis://:PASSWORD@redis:6379/0)
     database_url: str  # replaces MNISTQ_DATABASE_URL (postgresql+psycopg://USER:PASSWORD@postgres:5432/DB)
     flower_port: int  # replaces the container port in flower's --port=5555
+    ui_port: int = 0  # replaces the container port in the ui's --port 8080 (0: any free one)
+
+    def local_port(self, container_port: int) -> int:
+        """The port here of the service that listens on `container_port` in its container."""
+        return {5555: self.flower_port, 8080: self.ui_port}[container_port]
 
 
 _PROGRAMS = {"mnistq": ["-m", "scheduler.cli"], "celery": ["-m", "celery"]}
-_PORT = re.compile(r"--port=\d+")
+_PORT = re.compile(r"--port=(\d+)")
+
+
+def _local_ports(args: list[str], target: LocalTarget) -> list[str]:
+    """`args` with every container port (--port=N or --port N) replaced by its local port in `target`."""
+    local = [_PORT.sub(lambda match: f"--port={target.local_port(int(match[1]))}", arg) for arg in args]
+    for index, arg in enumerate(args[:-1]):
+        if arg == "--port":
+            local[index + 1] = str(target.local_port(int(args[index + 1])))
+    return local
 
 
 def local_process(
@@ -83,14 +99,15 @@ def local_process(
 
     The only translations: the broker and database URLs point at `target` instead of the compose hosts `redis`
     and `postgres`; the programs `mnistq` and `celery` run as modules of this interpreter (in a `sh -c` script,
-    they are found first on PATH, next to this interpreter); `--port=` is the local port; the container's own
-    host name (`container_host`, else this machine's) is $HOSTNAME, as Docker sets it, and Celery's `%h` in the
-    command. The rest of the service's environment is passed unchanged, on top of this process's environment
-    without its MNISTQ_ variables (in a container, only the service's own settings apply).
+    they are found first on PATH, next to this interpreter); a container port after `--port` is its local port
+    (`target.local_port`); the container's own host name (`container_host`, else this machine's) is $HOSTNAME,
+    as Docker sets it, and Celery's `%h` in the command. The rest of the service's environment is passed
+    unchanged, on top of this process's environment without its MNISTQ_ variables (in a container, only the
+    service's own settings apply).
     """
     host = container_host or socket.gethostname()
     program, *args = command or service["command"]
-    args = [_PORT.sub(f"--port={target.flower_port}", arg).replace("%h", host) for arg in args]
+    args = [arg.replace("%h", host) for arg in _local_ports(args, target)]
     argv = [program, *args] if program == "sh" else [sys.executable, *_PROGRAMS[program], *args]
     env = {key: value for key, value in os.environ.items() if not key.startswith("MNISTQ_")}
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "/usr/bin:/bin")))
@@ -109,3 +126,24 @@ def service_process(argv: list[str], env: dict[str, str], log: Path) -> Iterator
         yield process
     finally:
         stop(process)
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_status(url: str, authorization: str | None = None) -> int | None:
+    """The HTTP status of GET `url` (with that Authorization header), None while nothing listens there."""
+    request = urllib.request.Request(url)
+    if authorization is not None:
+        request.add_header("Authorization", authorization)
+    try:
+        with urllib.request.urlopen(request, timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None

@@ -35,7 +35,7 @@ def test_config_accepts_the_file_with_the_example_env(tmp_path: Path) -> None:
     done = docker_compose(ENV_EXAMPLE, home=tmp_path)
     assert done.returncode == 0, done.stderr
     resolved = yaml.safe_load(done.stdout)["services"]
-    assert set(resolved) == {"redis", "postgres", "migrate", "worker", "scheduler", "flower"}
+    assert set(resolved) == {"redis", "postgres", "migrate", "worker", "scheduler", "flower", "ui"}
     assert resolved["worker"]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
 
 
@@ -47,14 +47,26 @@ def test_config_refuses_to_run_without_passwords(tmp_path: Path) -> None:
     assert "PASSWORD in .env (see .env.example)" in done.stderr
 
 
-@pytest.mark.parametrize("options", [(), ("--profile", "monitor")], ids=["plain", "monitor"])
-def test_config_needs_no_flower_login(tmp_path: Path, options: tuple[str, ...]) -> None:
-    """A plain `up` must not ask for Flower's login; with the monitor profile the container refuses instead."""
+@pytest.mark.parametrize("options", [(), ("--profile", "monitor"), ("--profile", "ui")], ids=["plain", "monitor", "ui"])
+def test_config_needs_no_flower_login_nor_ui_token(tmp_path: Path, options: tuple[str, ...]) -> None:
+    """A plain `up` must not ask for Flower's login or the dashboard's token; with their profiles the
+    containers refuse instead."""
     example = ENV_EXAMPLE.read_text().splitlines()
-    without_flower = tmp_path / "no-flower.env"
-    without_flower.write_text("\n".join(line for line in example if not line.startswith("FLOWER_BASIC_AUTH=")))
-    done = docker_compose(without_flower, tmp_path, *options)
+    without = tmp_path / "no-login.env"
+    without.write_text("\n".join(line for line in example if not line.startswith(("FLOWER_BASIC_AUTH=", "MNISTQ_UI_TOKEN="))))
+    done = docker_compose(without, tmp_path, *options)
     assert done.returncode == 0, done.stderr
-    flower = yaml.safe_load(done.stdout)["services"]["flower"]
-    assert flower["profiles"] == ["monitor"]
-    assert flower["environment"]["FLOWER_BASIC_AUTH"] == ""
+    resolved = yaml.safe_load(done.stdout)["services"]
+    assert resolved["flower"]["profiles"] == ["monitor"]
+    assert resolved["flower"]["environment"]["FLOWER_BASIC_AUTH"] == ""
+    assert resolved["ui"]["profiles"] == ["ui"]
+    assert resolved["ui"]["environment"]["MNISTQ_UI_TOKEN"] == ""
+
+
+def test_config_publishes_the_ui_on_this_host_only(tmp_path: Path) -> None:
+    env_file = tmp_path / "bound.env"
+    env_file.write_text(ENV_EXAMPLE.read_text() + "\nMNISTQ_BIND=10.0.0.5\nMNISTQ_UI_PORT=9000\n")
+    done = docker_compose(env_file, tmp_path, "--profile", "ui")
+    assert done.returncode == 0, done.stderr
+    resolved = yaml.safe_load(done.stdout)["services"]
+    assert [str(port).removesuffix("/tcp") for port in resolved["ui"]["ports"]] == ["127.0.0.1:9000:8080"]

@@ -19,9 +19,11 @@ from .compose import (
     read_env_file,
 )
 
-MNISTQ_SERVICES = ("migrate", "worker", "scheduler", "flower")
+MNISTQ_SERVICES = ("migrate", "worker", "scheduler", "flower", "ui")
 SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD", "FLOWER_BASIC_AUTH")
-REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD")  # Flower's login: see test_flower_refuses_...
+REQUIRED_SECRETS = ("POSTGRES_PASSWORD", "REDIS_PASSWORD")  # Flower's login and the ui's token: see ..._refuses_...
+# Where the processes these tests start must not get to: they are expected to stop before reaching anything.
+UNREACHABLE = LocalTarget(redis_url="redis://127.0.0.1:1/0", database_url="sqlite://", flower_port=1)
 
 
 @pytest.fixture
@@ -53,9 +55,10 @@ def test_mnistq_services_share_one_image_and_differ_in_command(services: dict[st
     assert services["flower"]["command"][-1].endswith("exec celery -A worker.celery_app flower --port=5555")
 
 
-def test_flower_runs_only_in_the_monitor_profile(services: dict[str, dict]) -> None:
+def test_flower_and_the_ui_run_only_in_their_own_profiles(services: dict[str, dict]) -> None:
     assert services["flower"]["profiles"] == ["monitor"]
-    assert not [name for name in services if name != "flower" and "profiles" in services[name]]
+    assert services["ui"]["profiles"] == ["ui"]
+    assert not [name for name in services if name not in ("flower", "ui") and "profiles" in services[name]]
 
 
 def test_flower_refuses_to_start_without_its_login() -> None:
@@ -65,11 +68,49 @@ def test_flower_refuses_to_start_without_its_login() -> None:
     del env["FLOWER_BASIC_AUTH"]
     flower = compose_services(env)["flower"]
     assert flower["environment"]["FLOWER_BASIC_AUTH"] == ""
-    unreachable = LocalTarget(redis_url="redis://127.0.0.1:1/0", database_url="sqlite://", flower_port=1)
-    argv, process_env = local_process(flower, unreachable)
+    argv, process_env = local_process(flower, UNREACHABLE)
     done = subprocess.run(argv, env=process_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert done.stderr.splitlines() == ["flower: set FLOWER_BASIC_AUTH=user:password in .env (see .env.example)"]
+
+
+def test_ui_refuses_to_start_without_its_token(services: dict[str, dict]) -> None:
+    """The example leaves the token empty: a plain `up` ignores it, and the ui container exits in one line
+    rather than start (it listens on 0.0.0.0 inside its container, which `mnistq ui` refuses without a token)."""
+    ui = services["ui"]
+    assert ui["environment"]["MNISTQ_UI_TOKEN"] == ""
+    assert ui["command"][ui["command"].index("--host") + 1] == "0.0.0.0"
+    argv, process_env = local_process(ui, UNREACHABLE)
+    done = subprocess.run(argv, env=process_env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("mnistq: error: environment MNISTQ_UI_TOKEN is not set: expected a token of at least 16")
+
+
+def test_ui_publishes_its_port_on_this_host_only() -> None:
+    """Whatever MNISTQ_BIND opens to worker hosts, the dashboard (plain HTTP) stays on 127.0.0.1."""
+    env = read_env_file(ENV_EXAMPLE) | {"MNISTQ_BIND": "10.0.0.5"}
+    assert compose_services(env)["ui"]["ports"] == ["127.0.0.1:8080:8080"]
+    moved = compose_services(env | {"MNISTQ_UI_PORT": "9000"})
+    assert moved["ui"]["ports"] == ["127.0.0.1:9000:8080"]
+    assert moved["flower"]["ports"] == ["10.0.0.5:5555:5555"]  # the setting does apply elsewhere
+    assert moved["ui"]["command"][-2:] == ["--port", "8080"]  # the container port the mapping points at
+
+
+def test_ui_waits_for_the_migration_checks_its_login_page_and_gives_up_restarting(services: dict[str, dict]) -> None:
+    ui = services["ui"]
+    assert ui["depends_on"] == {"migrate": {"condition": "service_completed_successfully"}}  # no Redis needed
+    kind, *probe = ui["healthcheck"]["test"]
+    assert (kind, probe[:2]) == ("CMD", ["python", "-c"])  # the slim image has no curl
+    assert "urlopen('http://127.0.0.1:8080/login'" in probe[2]
+    policy, _, retries = ui["restart"].partition(":")
+    assert (policy, int(retries)) == ("on-failure", 5)  # a missing token must not restart it forever
+
+
+def test_ui_token_reaches_the_container_unchanged() -> None:
+    token = "0123456789abcdefABCDEF0123456789"  # the shape `openssl rand -hex 16` prints, and longer
+    ui = compose_services(read_env_file(ENV_EXAMPLE) | {"MNISTQ_UI_TOKEN": token})["ui"]
+    assert ui["environment"]["MNISTQ_UI_TOKEN"] == token
 
 
 def test_every_password_of_the_example_is_letters_and_digits(services: dict[str, dict]) -> None:

@@ -39,7 +39,7 @@ def pins() -> dict[str, Version]:
 
 def test_every_runtime_dependency_is_pinned_within_its_specifier(pins: dict[str, Version]) -> None:
     requirements = generator().runtime_requirements()
-    assert "flower" in {r.name for r in requirements}  # the image's extra is part of what it installs
+    assert {"flower", "uvicorn"} <= {r.name for r in requirements}  # the image's extras are part of what it installs
     for requirement in requirements:
         pinned = pins.get(canonicalize_name(requirement.name))
         assert pinned is not None, f"{requirement.name} has no pin in constraints.txt"
@@ -65,4 +65,7 @@ def test_the_image_installs_with_the_constraints() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "COPY pyproject.toml constraints.txt ./" in dockerfile
     assert "pip install -r /tmp/requirements.txt -c constraints.txt" in dockerfile
-    assert "optional-dependencies']['monitor']" in dockerfile  # scripts/constraints.py's IMAGE_EXTRAS
+    extras = generator().IMAGE_EXTRAS
+    assert {"monitor", "ui"} <= set(extras)  # Flower and the dashboard run from the image
+    for extra in extras:
+        assert f"optional-dependencies']['{extra}']" in dockerfile, extra

@@ -96,7 +96,11 @@ class BrowserRig:
 
     def wait_for_js(self, expression: str, *, timeout: float = TIMEOUT_S) -> object:
         """Wait until the JavaScript `expression` is truthy in the page; returns its value."""
-        return self.page.wait_for_function(expression, timeout=timeout * 1000).json_value()
+        found: list[object] = []
+        # polled from here through page.evaluate: the page's own wait_for_function evaluates strings with
+        # eval, which the dashboard's Content-Security-Policy (rightly) refuses
+        self.wait_for(lambda: found.append(self.page.evaluate(expression)) or found[-1], timeout=timeout)
+        return found[-1]
 
     def screenshot(self, label: str = "page", *, full_page: bool = True) -> Path:
         """Save a PNG of the page into the artifacts folder, named after the test and `label`."""

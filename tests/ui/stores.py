@@ -90,7 +90,8 @@ def postgres_database(admin_url: str) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+# one per session and backend: the tests only read it (training it twice per module would cost a minute)
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def store(request, tmp_path_factory) -> Iterator[TrainedStore]:
     folder = tmp_path_factory.mktemp("ui-store")
     if request.param == "sqlite":

@@ -25,7 +25,7 @@ HTML = {"accept": "text/html"}
 
 @pytest.fixture
 def client(store: TrainedStore) -> TestClient:
-    return TestClient(create_app(open_store(store.url)), raise_server_exceptions=False)
+    return TestClient(create_app(open_store(store.url)), raise_server_exceptions=False, base_url="http://127.0.0.1:8080")
 
 
 def reason(page: str) -> str:

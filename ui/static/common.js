@@ -86,9 +86,12 @@ const mnistq = (() => {
 
   const plotConfig = { displaylogo: false, responsive: true };
 
-  // an epoch axis: whole numbers only (one tick per epoch while there are few)
+  // an epoch axis: ticks on whole epochs, about ten of them (1, 2, 5 x a power of ten apart)
   function epochAxis(maxEpoch) {
-    return { title: { text: "epoch" }, tickformat: "d", ...(maxEpoch <= 15 ? { dtick: 1 } : {}) };
+    const raw = Math.max(1, maxEpoch / 10);
+    const power = 10 ** Math.floor(Math.log10(raw));
+    const step = [1, 2, 5, 10].map((m) => m * power).find((s) => s >= raw);
+    return { title: { text: "epoch" }, tickformat: "d", tick0: 0, dtick: step, zeroline: false };
   }
 
   return { initial, getJSON, el, fill, acc, loss, number, duration, statusChips, progressBar, poll, plotConfig, epochAxis, pollMs };

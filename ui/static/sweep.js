@@ -9,6 +9,7 @@
   const METRIC_COLUMNS = [["val_acc", "val acc", acc], ["val_loss", "val loss", loss], ["test_acc", "test acc", acc],
     ["train_seconds", "seconds", (v) => duration(v)], ["best_epoch", "best epoch", number]];
   const LARGER_IS_BETTER = new Set(["val_acc", "test_acc", "train_acc"]);
+  const MAX_CURVES = 15;
 
   // ----- summary ------------------------------------------------------------------------------------------
   function renderSummary(sweep) {
@@ -104,7 +105,7 @@
   function drawCurves(curves) {
     state.charted = new Map(curves.map((c, i) => [c.id, i]));
     state.lastEpoch = new Map(curves.map((c) => [c.id, c.epochs.length ? c.epochs[c.epochs.length - 1].epoch : 0]));
-    const longest = Math.max(1, ...curves.map((c) => c.epochs.length));
+    const longest = Math.max(1, ...state.lastEpoch.values());
     const layout = { margin: { t: 10, r: 10 }, xaxis: epochAxis(longest), yaxis: { title: { text: metric.replace("_", " ") } },
       legend: { orientation: "v" }, height: 380 };
     return Plotly.react(curvesDiv, curves.map(trace), layout, plotConfig);
@@ -133,8 +134,11 @@
       await Plotly.restyle(curvesDiv, { x: [curve.epochs.map((e) => e.epoch)], y: [curve.epochs.map((e) => e[metric])] }, [state.charted.get(id)]);
       state.lastEpoch.set(id, curve.epochs.length ? curve.epochs[curve.epochs.length - 1].epoch : 0);
     }
-    const running = runs.filter((r) => r.status === "running" && !state.charted.has(r.id));
-    for (const run of running.slice(0, Math.max(0, 15 - state.charted.size))) await addCurve(run.id);
+    // runs that started (or finished between two updates) join the chart while it has room
+    const joining = runs.filter((r) => (r.status === "running" || r.status === "completed") && !state.charted.has(r.id));
+    for (const run of joining.slice(0, Math.max(0, MAX_CURVES - state.charted.size))) await addCurve(run.id);
+    const axis = epochAxis(Math.max(1, ...state.lastEpoch.values()));
+    if (axis.dtick !== curvesDiv.layout.xaxis.dtick) await Plotly.relayout(curvesDiv, { "xaxis.dtick": axis.dtick });
   }
 
   // ----- rungs ------------------------------------------------------------------------------------------------
@@ -176,6 +180,7 @@
     const note = document.getElementById("pairs-note");
     const format = found.metric.endsWith("acc") ? acc : loss;
     note.textContent = found.pairs.length ? `Configs run with both engines, seeds pooled: mean ± std of ${found.metric.replace("_", " ")}.` : "No config has completed runs with both engines.";
+    document.getElementById("pairs").hidden = !found.pairs.length;
     const side = (s) => `${format(s.mean)}${s.std === null ? "" : ` ± ${format(s.std)}`}`;
     fill(document.querySelector("#pairs tbody"), found.pairs.map((p) => el("tr", {}, el("td", {}, p.params),
       el("td", { class: "num" }, side(p.numpy)), el("td", { class: "num" }, side(p.sklearn)),
@@ -183,11 +188,15 @@
       el("td", {}, [...p.numpy.runs, ...p.sklearn.runs].flatMap((id, i) => [i ? ", " : "", el("a", { href: `/runs/${id}` }, id)])))));
   }
 
-  let analysesDue = 0;
-  function refreshAnalyses() { // at most every 10 s: they read every completed run
-    const now = Date.now();
-    if (now < analysesDue) return;
-    analysesDue = now + 10000;
+  // effects and pairs read every completed run: at most once every 10 s, and once more after the last change
+  let analysesDue = 0, analysesPending = null;
+  function refreshAnalyses() {
+    const wait = analysesDue - Date.now();
+    if (wait > 0) {
+      analysesPending = analysesPending || setTimeout(() => { analysesPending = null; refreshAnalyses(); }, wait);
+      return;
+    }
+    analysesDue = Date.now() + 10000;
     loadEffects();
     loadPairs();
   }
