@@ -1,6 +1,6 @@
 """`make bench` / `python -m bench`: every benchmark, one after another, each printing its anchor ratio.
 
-    python -m bench [NAME ...]     # names: train_throughput db_queries sweep report_scale worker_memory scaling halving
+    python -m bench [NAME ...]     # names: train_throughput db_queries sweep report_scale worker_memory scaling halving ui
 
 Run it on an otherwise idle machine: the figures are wall-clock and the anchors share the same run.
 """
@@ -12,7 +12,9 @@ import subprocess
 import sys
 import time
 
-BENCHMARKS = ("train_throughput", "db_queries", "sweep", "report_scale", "worker_memory", "scaling", "halving")
+BENCHMARKS = (
+    "train_throughput", "db_queries", "sweep", "report_scale", "worker_memory", "scaling", "halving", "ui",
+)
 
 
 def main(argv: list[str]) -> int:

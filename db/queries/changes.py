@@ -22,7 +22,9 @@ row, and a decision pruning a run its status; a decision keeping one is seen onl
 
 from __future__ import annotations
 
-from sqlalchemy import select, text
+from typing import Any
+
+from sqlalchemy import literal_column, select, text
 from sqlalchemy.orm import Session
 
 from db.models import EpochMetric, Run, Sweep, SweepRun
@@ -53,12 +55,13 @@ def sweep_changes(
     cursor = change_cursor(session)
     get_sweep(session, sweep_id)
     sweep_changed = bool(session.execute(select(Sweep.change_seq >= since).where(Sweep.id == sweep_id)).scalar_one())
+    run_id, epoch_run_id = _unindexed(session, Run.id), _unindexed(session, EpochMetric.run_id)
     runs = core_rows(
         session,
         select_runs()
-        .join(SweepRun, SweepRun.run_id == Run.id)
+        .join(SweepRun, SweepRun.run_id == run_id)
         .where(SweepRun.sweep_id == sweep_id, Run.change_seq >= since)
-        .order_by(Run.id)
+        .order_by(run_id)
         .limit(max_runs + 1),
     ).all()
     if len(runs) > max_runs:
@@ -66,9 +69,9 @@ def sweep_changes(
     epochs = core_rows(
         session,
         select(*EPOCH_COLUMNS)
-        .join(SweepRun, SweepRun.run_id == EpochMetric.run_id)
+        .join(SweepRun, SweepRun.run_id == epoch_run_id)
         .where(SweepRun.sweep_id == sweep_id, EpochMetric.change_seq >= since)
-        .order_by(EpochMetric.run_id, EpochMetric.epoch)
+        .order_by(epoch_run_id, EpochMetric.epoch)
         .limit(max_epochs + 1),
     ).all()
     if len(epochs) > max_epochs:
@@ -80,6 +83,13 @@ def sweep_changes(
         truncated=False,
         sweep_changed=sweep_changed,
     )
+
+
+def _unindexed(session: Session, column: Any) -> Any:
+    """`column` as SQLite's planner may not join or sort by through an index (`column + 0`): without statistics it
+    otherwise walks every row of the sweep in run id order (~150 ms for 500,000 epochs) instead of finding the
+    few new ones through the change_seq index (~0.1 ms). PostgreSQL's planner has statistics: the plain column."""
+    return column + literal_column("0") if session.get_bind().dialect.name == "sqlite" else column
 
 
 def changed_sweeps(session: Session, since: int) -> tuple[int, tuple[int, ...]]:

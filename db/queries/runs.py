@@ -42,8 +42,15 @@ def list_runs(
 
     FilterError for a malformed filter or sort key; NotFoundError for an unknown sweep.
     """
-    statement = _filtered(select_runs(), session, sweep_id, where)
-    statement = statement.order_by(*parse_order(order_by), Run.id).offset(offset).limit(limit)
+    order = [*parse_order(order_by), Run.id]
+    if limit is not None or offset:
+        # sort (and skip) the narrow ids, then read only the page's full rows: on SQLite, sorting a 10,000-run
+        # sweep's wide rows to skip 7,450 of them took ~90 ms, the ids alone ~13 ms
+        page = _filtered(select(Run.id), session, sweep_id, where).order_by(*order).offset(offset).limit(limit)
+        found = page.subquery()
+        statement = select_runs().join(found, found.c.id == Run.id).order_by(*order)
+    else:
+        statement = _filtered(select_runs(), session, sweep_id, where).order_by(*order)
     return [run_record(row) for row in core_rows(session, statement).all()]
 
 
