@@ -12,7 +12,7 @@ by the real `mnistq ui --port 0` in a subprocess:
    of --loads. The sweeps page `/` until its load event, no target;
 2. the live-update endpoint: while a writer process stores epochs of the running runs as workers do
    (heartbeat + upsert_epoch, one transaction each, WRITES_PER_S a second in all), --polls GETs of
-   /api/sweeps/ID/changes?since=CURSOR, each with the cursor the previous answer returned, POLL_GAP_S apart
+   /api/sweeps/ID/changes?since=CURSOR&seen=VERSION, each from the previous answer, POLL_GAP_S apart
    (the page waits 1.5 s; closer polls keep the run short): p50/p95/max, target p95 <= 50 ms. Then leaderboard
    pages /api/sweeps/ID/runs?page=N, default order and a filter, p95 (target <= 50 ms);
 3. the server's memory: VmRSS of the `mnistq ui` process after 100 and after --polls polls (target: growth
@@ -60,7 +60,7 @@ INITIAL = re.compile(r'<script id="initial" type="application/json">(.*?)</scrip
 @dataclass(frozen=True)
 class Polls:
     all_ms: list[float]  # every poll's latency
-    busy_ms: list[float]  # the polls that returned changes (summary and rungs recomputed)
+    busy_ms: list[float]  # the polls that returned changes (each asks for a new summary in the background)
     rss_kib: tuple[int, int]  # server VmRSS after 100 polls, after all of them
     epochs_seen: int  # epochs the answers carried, over all polls
     reloads: int  # answers asking for a reload (too much changed)
@@ -138,20 +138,21 @@ def poll_changes(client: httpx.Client, base: str, sweep_id: int, pid: int, polls
     """`polls` GETs of the changes endpoint, each from the cursor the previous answer gave."""
     page = client.get(f"{base}sweeps/{sweep_id}")
     page.raise_for_status()
-    cursor = json.loads(INITIAL.search(page.text).group(1))["cursor"]  # type: ignore[union-attr]
+    initial = json.loads(INITIAL.search(page.text).group(1))  # type: ignore[union-attr]
+    cursor, seen = initial["cursor"], initial["seen"]
     all_ms, busy_ms, rss_100, epochs_seen, reloads = [], [], 0, 0, 0
     for n in range(1, polls + 1):
         started = time.perf_counter()
-        answer = client.get(f"{base}api/sweeps/{sweep_id}/changes", params={"since": cursor})
+        answer = client.get(f"{base}api/sweeps/{sweep_id}/changes", params={"since": cursor, "seen": seen})
         answer.raise_for_status()
         body = answer.json()
         elapsed = (time.perf_counter() - started) * 1000
         all_ms.append(elapsed)
-        if body["sweep"] is not None:
+        if body["runs"] or body["epochs"]:
             busy_ms.append(elapsed)
         epochs_seen += len(body["epochs"])
         reloads += bool(body["reload"])
-        cursor = body["cursor"]
+        cursor, seen = body["cursor"], body["seen"]
         if n == 100:
             rss_100 = vm_rss_kib(pid)
         time.sleep(POLL_GAP_S)
