@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import math
 from functools import lru_cache
 from typing import Any
 
@@ -19,18 +18,11 @@ from db.queries import (
     get_artifact,
     get_run,
     get_sweep,
-    list_runs,
     sweep_changes,
 )
-from db.status import COMPLETED
-from report.data import choose_metric, varied_keys
-from report.effects import SKIPPED_KEYS
-from report.pairs import engine_pairs
 from ui import data, params
 from ui.errors import one_line_reason
 from ui.summaries import SweepSummaries
-
-MAX_PLOTTED = 1000  # plots that draw every run show the best this many
 
 
 def sweeps(request: Request) -> JSONResponse:
@@ -97,44 +89,13 @@ def history(request: Request) -> JSONResponse:
 
 
 def effects(request: Request) -> JSONResponse:
-    """Hyperparameter effects: per varied key, the (value, metric, run) points of the best MAX_PLOTTED
-    completed runs (all of them when there are fewer), and whether the plot was capped."""
-    with session_scope(request.app.state.engine) as session:
-        get_sweep(session, request.path_params["sweep_id"])
-        runs = _best_completed(session, request.path_params["sweep_id"])
-        total = data.count_completed(session, request.path_params["sweep_id"])
-    metric = choose_metric(runs)
-    keys = [k for k in varied_keys(run.config for run in runs) if k not in SKIPPED_KEYS]
-    if len({run.engine for run in runs}) > 1:
-        keys.insert(0, "engine")
-    points = [
-        {"key": key,
-         "x": [data.json_value(run.engine if key == "engine" else run.config.get(key)) for run in runs],
-         "y": [finite_or_none(getattr(run, metric)) for run in runs],
-         "run": [run.id for run in runs]}
-        for key in keys
-    ]
-    return JSONResponse({"metric": metric, "shown": len(runs), "completed": total, "keys": points})
+    """Hyperparameter effects: per varied key, the (value, metric, run) points of the best completed runs."""
+    return JSONResponse(request.app.state.analyses.get(request.path_params["sweep_id"], "effects"))
 
 
 def pairs(request: Request) -> JSONResponse:
     """numpy vs sklearn: configs run with both engines (seeds pooled), best first, as the report pairs them."""
-    sweep_id = request.path_params["sweep_id"]
-    with session_scope(request.app.state.engine) as session:
-        get_sweep(session, sweep_id)
-        runs = list_runs(session, sweep_id=sweep_id, where=f"status = '{COMPLETED}'", order_by="id")
-    metric = choose_metric(runs)
-    found = engine_pairs(runs, metric, varied_keys(run.config for run in runs))
-    return JSONResponse({
-        "metric": metric,
-        "pairs": [
-            {"params": pair.params,
-             **{side.engine: {"runs": list(side.run_ids), "mean": finite_or_none(side.metric.mean),
-                              "std": finite_or_none(side.metric.std), "seconds": finite_or_none(side.seconds.mean)}
-                for side in (pair.numpy, pair.sklearn)}}
-            for pair in found[:MAX_PLOTTED]
-        ],
-    })
+    return JSONResponse(request.app.state.analyses.get(request.path_params["sweep_id"], "pairs"))
 
 
 def analysis(request: Request) -> JSONResponse:
@@ -170,11 +131,6 @@ def _analysis(engine: Engine, run_id: int, sha256: str) -> dict[str, Any]:
         "mistakes_png": None if grid is None else "data:image/png;base64," + base64.b64encode(grid).decode(),
     }
 
-
-def _best_completed(session: Any, sweep_id: int) -> list[Any]:
-    runs = list_runs(session, sweep_id=sweep_id, where=f"status = '{COMPLETED}'", order_by="-val_acc,-test_acc",
-                     limit=MAX_PLOTTED)
-    return [run for run in runs if not (run.val_acc is not None and math.isnan(run.val_acc))]
 
 
 def filter_check(request: Request) -> JSONResponse:

@@ -22,6 +22,7 @@ from starlette.templating import Jinja2Templates
 
 from core.errors import UserError
 from ui import api, downloads, pages
+from ui.analyses import SweepAnalyses
 from ui.errors import http_error, internal_error, user_error
 from ui.security import Gate
 from ui.summaries import SweepSummaries
@@ -67,4 +68,5 @@ def create_app(engine: Engine, *, token: str | None = None) -> Starlette:
     app.state.templates = Jinja2Templates(env=environment)
     app.state.token = token
     app.state.summaries = SweepSummaries(engine)
+    app.state.analyses = SweepAnalyses(engine)
     return app

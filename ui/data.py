@@ -29,7 +29,7 @@ from db.queries import (
     sweep_counts,
     sweep_decisions,
 )
-from db.status import COMPLETED, FINISHED, RUNNING
+from db.status import FINISHED, RUNNING
 
 PAGE_SIZE = 50  # leaderboard rows per page
 DEFAULT_ORDER = "-val_acc"
@@ -164,10 +164,6 @@ def sweep_page(session: Session, sweep_id: int, *, where: str | None, order: str
         "board": leaderboard_page(session, sweep, where=where, order=order, page=page),
         "curves": curves(session, charted_runs(session, sweep_id)),
     }
-
-
-def count_completed(session: Session, sweep_id: int) -> int:
-    return count_runs(session, sweep_id=sweep_id, where=f"status = '{COMPLETED}'")
 
 
 def json_value(value: Any) -> Any:

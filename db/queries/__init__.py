@@ -2,7 +2,7 @@
 and returns frozen records from `db.records`."""
 
 from db.queries.artifacts import delete_artifact, get_artifact, load_artifact, store_artifact
-from db.queries.changes import change_cursor, changed_sweeps, sweep_changes
+from db.queries.changes import change_cursor, changed_sweeps, completed_state, sweep_changes
 from db.queries.counts import sweep_counts
 from db.queries.epochs import run_histories, run_history, truncate_history, upsert_epoch
 from db.queries.lease import claim_run, fail_run, finish_run, heartbeat, requeue_expired
@@ -32,6 +32,7 @@ __all__ = [
     "add_runs",
     "cancel_sweep",
     "change_cursor",
+    "completed_state",
     "changed_sweeps",
     "claim_run",
     "claimable_runs",

@@ -24,12 +24,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import literal_column, select, text
+from sqlalchemy import func, literal_column, select, text
 from sqlalchemy.orm import Session
 
 from db.models import EpochMetric, Run, Sweep, SweepRun
 from db.queries.rows import EPOCH_COLUMNS, core_rows, epoch_record, get_sweep, run_record, select_runs
 from db.records import SweepChanges
+from db.status import COMPLETED
 
 # PostgreSQL: the oldest transaction still in progress (or the next one, if none is); SQLite: the next stamp.
 _CURSOR = {
@@ -103,3 +104,15 @@ def changed_sweeps(session: Session, since: int) -> tuple[int, tuple[int, ...]]:
     by_rows = select(Sweep.id).where(Sweep.change_seq >= since)
     statement = by_runs.union(by_rows).order_by("sweep_id")
     return cursor, tuple(session.execute(statement).scalars())
+
+
+def completed_state(session: Session, sweep_id: int) -> tuple[int, int]:
+    """(how many, the newest change stamp) of sweep `sweep_id`'s completed runs. What is computed over them
+    alone (hyperparameter effects, engine pairs) is the same while this is: a run completing, completing
+    again or leaving `completed` changes one of the two."""
+    count, newest = session.execute(
+        select(func.count(), func.coalesce(func.max(Run.change_seq), 0))
+        .join(SweepRun, SweepRun.run_id == Run.id)
+        .where(SweepRun.sweep_id == sweep_id, Run.status == COMPLETED)
+    ).one()
+    return int(count), int(newest)

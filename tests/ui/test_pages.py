@@ -17,6 +17,7 @@ from db.export import runs_csv
 from db.filters import parse_where
 from db.queries import get_run, list_runs, load_artifact, sweep_run_ids
 from ui.app import create_app
+from ui.vendor import plotly_file
 
 from .stores import HOSTILE, TrainedStore
 
@@ -195,7 +196,10 @@ def test_the_chart_library_is_served_by_the_app(client: TestClient) -> None:
     script = re.search(r'<script src="(/static/vendor/plotly-[^"]+\.min\.js)"></script>', page).group(1)
     got = client.get(script)
     assert got.status_code == 200 and "javascript" in got.headers["content-type"]
+    assert got.headers["content-encoding"] == "gzip" and got.content == plotly_file().read_bytes()
     assert "immutable" in got.headers["cache-control"] and len(got.content) > 1_000_000
+    plain = client.get(script, headers={"accept-encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == got.content
     assert not re.search(r'(src|href)="(https?:)?//', page)  # no other host, no CDN
 
 

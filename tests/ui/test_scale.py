@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from bench.ui_store import seed_store
 from db import open_store, session_scope
-from db.queries import claim_run, count_runs, heartbeat, list_runs, upsert_epoch
+from db.queries import claim_run, count_runs, finish_run, heartbeat, list_runs, upsert_epoch
 from ui.app import create_app
 from ui.data import PAGE_SIZE
 
@@ -111,3 +111,21 @@ def test_changes_carry_only_what_was_written_since_the_cursor(client: TestClient
         heartbeat(session, queued.id, "test-worker")  # a heartbeat alone is no news
     after = poll(client, sweep, refreshed)
     assert after["runs"] == [] and after["epochs"] == [] and after["sweep"] is None
+
+
+def test_analyses_are_kept_until_a_run_completes(client: TestClient, big_store) -> None:
+    url, sweep = big_store
+    before = client.get(f"/api/sweeps/{sweep}/effects").json()
+    assert client.get(f"/api/sweeps/{sweep}/effects").json() == before  # kept: the same state, the same answer
+    engine = open_store(url)
+    with session_scope(engine) as session:
+        run = list_runs(session, sweep_id=sweep, where="status = 'queued'", order_by="-id", limit=1)[0]
+        claim_run(session, run.id, worker="test-worker", lease_seconds=60, max_attempts=3)
+    with session_scope(engine) as session:
+        finish_run(session, run.id, worker="test-worker", status="completed",
+                   metrics={"val_acc": 0.9999, "test_acc": 0.99, "val_loss": 0.01, "best_epoch": 2})
+    after = client.get(f"/api/sweeps/{sweep}/effects").json()
+    assert after["completed"] == before["completed"] + 1
+    assert after["keys"][0]["run"][0] == run.id  # the new best run leads every plot
+    pairs = client.get(f"/api/sweeps/{sweep}/pairs").json()
+    assert pairs["metric"] == "val_acc"
