@@ -18,7 +18,7 @@ from ui.app import create_app
 from ui.security import COOKIE, session_value
 
 from ..queue.helpers import ROOT, mnistq
-from .stores import TrainedStore
+from .stores import HOSTILE, TrainedStore
 
 TOKEN = "s3cret-token-0123456789abcdef"
 LOCAL = "http://127.0.0.1:8080"
@@ -148,3 +148,28 @@ def test_ui_serves_until_stopped_and_masks_the_database_password(pg_url: str) ->
     finally:
         server.terminate()
         assert server.wait(timeout=60) in (0, -15)
+
+
+def test_stored_config_strings_and_error_texts_are_escaped(tmp_path) -> None:
+    """A CSV path and a label column (config strings) and a run's error text, all hostile, render as text."""
+    from db import NewRun, session_scope
+    from db.queries import claim_run, create_sweep, fail_run
+    from model.config import TrainConfig
+
+    url = f"sqlite:///{tmp_path / 'hostile.db'}"
+    engine = open_store(url, create=True)
+    config = TrainConfig(dataset=f"csv:/data/{HOSTILE}.csv", label_column=HOSTILE).to_dict()
+    run = NewRun(engine="numpy", config=config, config_hash="f" * 64)
+    spec = {"name": HOSTILE, "grid": {"dataset": [config["dataset"]]}}
+    with session_scope(engine) as session:
+        sweep_id = create_sweep(session, HOSTILE, spec, [run]).sweep.id
+    with session_scope(engine) as session:
+        run_id = claim_run(session, 1, worker="w", lease_seconds=60, max_attempts=3).id
+        fail_run(session, run_id, worker="w", error=f"ValueError: {HOSTILE}", final=True)
+    client = TestClient(create_app(engine), base_url=LOCAL)
+    for path in ("/", f"/sweeps/{sweep_id}", f"/sweeps/{sweep_id}?where=status%20%3D%20'failed'", f"/runs/{run_id}"):
+        page = client.get(path, headers=HTML)
+        assert page.status_code == 200 and HOSTILE not in page.text, path
+    run_page = client.get(f"/runs/{run_id}", headers=HTML).text
+    assert "ValueError: &lt;script&gt;alert(1)&lt;/script&gt;" in run_page  # the error, shown as text
+    assert "csv:/data/&lt;script&gt;alert(1)&lt;/script&gt;.csv" in run_page
