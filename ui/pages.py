@@ -35,7 +35,7 @@ def sweep_page(request: Request) -> Response:
         cursor = change_cursor(session)
         page = data.sweep_page(session, sweep_id, where=params.where(request), order=params.order(request),
                                page=params.page_number(request))
-    summary = request.app.state.summaries.fresh(sweep_id)
+        summary = request.app.state.summaries.current(sweep_id, session)
     page = {**page, "sweep": summary.data, "rungs": summary.rungs}
     initial = {**page, "cursor": min(cursor, summary.cursor), "seen": summary.version}
     return render(request, "sweep.html", {**page, "initial": initial})

@@ -25,11 +25,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from db import session_scope
-from db.queries import change_cursor, get_sweep, list_sweeps
+from db.queries import change_cursor, changed_sweeps, get_sweep, list_sweeps
 from ui.data import rungs, sweep_summary
 
 log = logging.getLogger("mnistq.ui")
-MAX_AGE_SECONDS = 2.0  # a page's first render recomputes a summary older than this
+MAX_AGE_SECONDS = 5.0  # a training sweep's summary older than this is refreshed, for its rate and ETA
 
 
 @dataclass(frozen=True)
@@ -54,28 +54,38 @@ class SweepSummaries:
         self._wanted: set[int] = set()  # sweeps changed since their refresh started
         self._refreshing: set[int] = set()
 
-    def fresh(self, sweep_id: int) -> Summary:
-        """A summary at most MAX_AGE_SECONDS old, computed now if need be (a page's first render).
-        NotFoundError for an unknown sweep."""
-        known = self._summaries.get(sweep_id)
-        if known is not None and self._clock() - known.computed_at <= MAX_AGE_SECONDS:
-            return known
-        return self._compute(sweep_id)
-
-    def every_sweep(self, session: Session) -> tuple[int, list[Summary]]:
-        """Every sweep's fresh summary, newest sweep first, and the cursor a page showing them polls from."""
-        cursor = change_cursor(session)  # before the data: a change committing meanwhile is sent again, not lost
-        listed = [self.fresh(sweep.id) for sweep in list_sweeps(session)]
-        return min([cursor, *(summary.cursor for summary in listed)]), listed
-
-    def latest(self, sweep_id: int, *, changed: bool) -> Summary:
-        """The newest summary at once; when the sweep `changed`, a new one is computed in the background."""
+    def current(self, sweep_id: int, session: Session) -> Summary:
+        """The newest summary at once, for a page's first render; when the sweep changed since it was computed
+        (or, still training, it is older than MAX_AGE_SECONDS: its rate and ETA move with the clock), a new one
+        is computed in the background and the page's first poll carries it. NotFoundError for an unknown
+        sweep."""
         known = self._summaries.get(sweep_id)
         if known is None:
             return self._compute(sweep_id)
-        if changed:
+        if self._aged(known) or sweep_id in changed_sweeps(session, known.cursor)[1]:
             self._refresh_later(sweep_id)
         return known
+
+    def every_sweep(self, session: Session) -> tuple[int, list[Summary]]:
+        """Every sweep's current summary, newest sweep first, and the cursor a page showing them polls from."""
+        cursor = change_cursor(session)  # before the data: a change committing meanwhile is sent again, not lost
+        listed = [self.current(sweep.id, session) for sweep in list_sweeps(session)]
+        return min([cursor, *(summary.cursor for summary in listed)]), listed
+
+    def latest(self, sweep_id: int, *, changed: bool) -> Summary:
+        """The newest summary at once; when the sweep `changed` (or the summary aged), a new one is computed
+        in the background."""
+        known = self._summaries.get(sweep_id)
+        if known is None:
+            return self._compute(sweep_id)
+        if changed or self._aged(known):
+            self._refresh_later(sweep_id)
+        return known
+
+    def _aged(self, summary: Summary) -> bool:
+        """A summary of a sweep still training, older than MAX_AGE_SECONDS: its rate and ETA moved on."""
+        active = summary.data["counts"]["queued"] + summary.data["counts"]["running"] > 0
+        return active and self._clock() - summary.computed_at > MAX_AGE_SECONDS
 
     def newer_than(self, seen: int) -> list[Summary]:
         """The summaries stored after version `seen`, by sweep id."""
