@@ -119,8 +119,9 @@ def test_run_and_sweeps_pages_render_in_the_browser(
     spec = tmp_path / "small.toml"
     spec.write_text(SPEC.replace("epochs = 200", "epochs = 3").replace("batch_size = 8", "batch_size = 64"))
     sweep_id = mnistq_json("submit", str(spec), "--workers", "1", "--json", env=env)["sweep_id"]
+    progress = f"tr[data-sweep='{sweep_id}'] .progress"
+    rig.wait_for(lambda: rig.page.locator(progress).count() and rig.page.text_content(progress).strip() == f"{RUNS}/{RUNS}")
     rig.wait_for(f"tr[data-sweep='{sweep_id}'] .best a")
-    assert rig.page.text_content(f"tr[data-sweep='{sweep_id}'] .progress").strip() == f"{RUNS}/{RUNS}"
     assert rig.page.text_content(f"tr[data-sweep='{sweep_id}'] .name") == "live <b>sweep</b>"
     rig.page.click(f"tr[data-sweep='{sweep_id}'] .best a")
     rig.page.wait_for_url(re.compile(r".*/runs/\d+$"))
