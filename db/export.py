@@ -1,5 +1,6 @@
-"""Runs and rows as CSV and JSON: the one format of `mnistq runs --format csv|json`, `mnistq history` and the
-dashboard's downloads (stable field order, NaN and infinities as empty cells or null)."""
+"""Runs and rows as CSV and JSON: the one format of `mnistq runs --format csv|json`, `mnistq history`,
+`status`/`show --format json` for adaptive sweeps, and the dashboard (stable field order, NaN and infinities as
+empty cells or null)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from db.records import RunRecord
+from db.records import RungDecisionRecord, RungSummary, RunRecord
 
 # the fields of `mnistq runs --format json|csv`, in order
 RUN_FIELDS = (
@@ -51,3 +52,21 @@ def dicts_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
     for row in rows:
         writer.writerow({k: "" if finite_or_none(v) is None else v for k, v in row.items()})
     return out.getvalue()
+
+
+def rungs_json(summaries: Sequence[RungSummary]) -> list[dict[str, Any]]:
+    return [
+        {"rung": s.rung, "arrived": s.arrived, "continued": s.kept, "pruned": s.pruned, "diverged": s.diverged,
+         "cutoff": finite_or_none(s.cutoff)}
+        for s in summaries
+    ]
+
+
+def decisions_json(decisions: Sequence[RungDecisionRecord]) -> list[dict[str, Any]]:
+    return [
+        {"sweep_id": d.sweep_id, "rule": d.rule, "rung": d.rung, "metric": d.metric,
+         "value": finite_or_none(d.value), "reported": finite_or_none(d.reported), "verdict": d.verdict,
+         "cutoff": finite_or_none(d.cutoff), "compared": d.compared,
+         "decided_at": None if d.decided_at is None else d.decided_at.isoformat()}
+        for d in decisions
+    ]

@@ -26,7 +26,7 @@ from core.masking import mask_text, mask_url
 from core.output import check_output_file, write_atomically
 from core.text import clip, one_line, printable
 from db import LeasePolicy, RunRecord, SweepCounts, open_store, session_scope
-from db.export import dicts_csv, finite_or_none, runs_csv, runs_json
+from db.export import decisions_json, dicts_csv, finite_or_none, rungs_json, runs_csv, runs_json
 from db.queries import (
     cancel_sweep,
     get_run,
@@ -52,7 +52,7 @@ from scheduler.outcome import Target
 from scheduler.progress import format_duration, format_rate, status_line, watch
 from scheduler.queue import broker_url, check_broker, enqueue, make_sender
 from scheduler.reaper import ReaperSettings, reap_once
-from scheduler.rungs_view import decision_lines, decisions_json, rung_table, rungs_json
+from scheduler.rungs_view import decision_lines, rung_table
 from scheduler.service_log import service_logger
 from scheduler.spec import load_spec
 from scheduler.submit import check_datasets, extension_notice, store_sweep

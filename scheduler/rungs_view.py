@@ -4,11 +4,9 @@ decisions taken on one run, with the figures they were made from."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from adaptive import SearchPlan
 from db import RungDecisionRecord, RungSummary
-from db.export import finite_or_none
 from scheduler.tables import format_table
 
 
@@ -36,14 +34,6 @@ def rung_table(plan: SearchPlan, summaries: Sequence[RungSummary]) -> list[str]:
     return lines
 
 
-def rungs_json(summaries: Sequence[RungSummary]) -> list[dict[str, Any]]:
-    return [
-        {"rung": s.rung, "arrived": s.arrived, "continued": s.kept, "pruned": s.pruned, "diverged": s.diverged,
-         "cutoff": finite_or_none(s.cutoff)}
-        for s in summaries
-    ]
-
-
 def decision_lines(decisions: Sequence[RungDecisionRecord]) -> list[str]:
     """Lines for `mnistq show RUN`: one per decision an adaptive sweep took on the run."""
     if not decisions:
@@ -55,16 +45,6 @@ def decision_lines(decisions: Sequence[RungDecisionRecord]) -> list[str]:
     ]
     return ["rung decisions (value: the metric at the rung for asha, the best so far for median):",
             *format_table(headers, rows).splitlines()]
-
-
-def decisions_json(decisions: Sequence[RungDecisionRecord]) -> list[dict[str, Any]]:
-    return [
-        {"sweep_id": d.sweep_id, "rule": d.rule, "rung": d.rung, "metric": d.metric,
-         "value": finite_or_none(d.value), "reported": finite_or_none(d.reported), "verdict": d.verdict,
-         "cutoff": finite_or_none(d.cutoff), "compared": d.compared,
-         "decided_at": None if d.decided_at is None else d.decided_at.isoformat()}
-        for d in decisions
-    ]
 
 
 def _shown(value: float | None) -> str:

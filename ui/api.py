@@ -32,9 +32,7 @@ def sweeps(request: Request) -> JSONResponse:
     summaries: SweepSummaries = request.app.state.summaries
     with session_scope(request.app.state.engine) as session:
         if "since" not in request.query_params:
-            cursor, listed = summaries.every_sweep(session)
-            return JSONResponse({"cursor": cursor, "seen": max((s.version for s in listed), default=0),
-                                 "sweeps": [summary.data for summary in listed]})
+            return JSONResponse(summaries.listing(session))
         seen = params.seen(request)
         cursor, changed = changed_sweeps(session, params.since(request))
     for sweep_id in changed:

@@ -7,7 +7,6 @@ dashboard shows every stored result to whoever can reach it.
 
 from __future__ import annotations
 
-import ipaddress
 import socket
 
 import click
@@ -15,6 +14,7 @@ import click
 from core.errors import SettingError, UserError
 from core.settings import STORE, UI, read, uses
 from db import open_store
+from ui.security import is_loopback
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 MIN_TOKEN_CHARACTERS = 16
@@ -63,16 +63,6 @@ def ui(host: str, port: int) -> None:
     config = uvicorn.Config(create_app(engine, token=token), log_level="warning", access_log=False,
                             server_header=False, lifespan="off")
     uvicorn.Server(config).run(sockets=[listener])
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` only ever reaches this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def bind(host: str, port: int) -> socket.socket:

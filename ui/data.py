@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from adaptive import SearchPlan
 from core.errors import UserError
 from db import EpochRecord, RunRecord, SweepRecord
-from db.export import finite_or_none
+from db.export import finite_or_none, rungs_json
 from db.queries import (
     count_runs,
     get_sweep,
@@ -29,7 +29,7 @@ from db.queries import (
     sweep_counts,
     sweep_decisions,
 )
-from db.status import FINISHED, RUNNING
+from db.status import RUNNING
 
 PAGE_SIZE = 50  # leaderboard rows per page
 DEFAULT_ORDER = "-val_acc"
@@ -50,10 +50,8 @@ class PageError(UserError):
 def sweep_summary(session: Session, sweep: SweepRecord) -> dict[str, Any]:
     """A sweep's line on the sweeps page: counts, progress, throughput, ETA and best val accuracy."""
     counts = sweep_counts(session, sweep.id)
-    finished = sum(counts.by_status[status] for status in FINISHED)
     best = leaderboard(session, sweep.id, k=1)
-    settled = counts.queued + counts.running == 0
-    eta = None if settled else counts.eta_seconds(remaining_epochs(session, sweep.id))
+    eta = None if counts.settled else counts.eta_seconds(remaining_epochs(session, sweep.id))
     return {
         "id": sweep.id,
         "name": sweep.name,
@@ -62,8 +60,9 @@ def sweep_summary(session: Session, sweep: SweepRecord) -> dict[str, Any]:
         "cancelled": sweep.cancelled,
         "counts": dict(counts.by_status),
         "total": counts.total,
-        "finished": finished,
-        "progress": finished / counts.total if counts.total else 1.0,
+        "finished": counts.finished,
+        "settled": counts.settled,
+        "progress": counts.finished / counts.total if counts.total else 1.0,
         "runs_per_minute": finite_or_none(counts.runs_per_minute),
         "eta_seconds": finite_or_none(eta),
         "best_val_acc": finite_or_none(best[0].val_acc) if best else None,
@@ -152,7 +151,7 @@ def rungs(session: Session, sweep: SweepRecord) -> dict[str, Any] | None:
     return {
         "strategy": plan.strategy,
         "metric": plan.metric,
-        "rungs": [{**asdict(s), "cutoff": finite_or_none(s.cutoff)} for s in summaries],
+        "rungs": rungs_json(summaries),
     }
 
 

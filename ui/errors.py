@@ -35,9 +35,7 @@ def error_response(request: Request, status: int, reason: str) -> Response:
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 405:
-        return Response(status_code=405, headers={"allow": "GET, HEAD"})
+    assert isinstance(exc, HTTPException)  # never a 405: ui.security.Gate refuses other methods first
     reason = exc.detail if exc.status_code != 404 or exc.detail != "Not Found" else f"no page at {request.url.path}"
     return error_response(request, exc.status_code, reason)
 

@@ -23,10 +23,8 @@ def render(request: Request, template: str, context: dict) -> Response:
 def sweeps_page(request: Request) -> Response:
     summaries: SweepSummaries = request.app.state.summaries
     with session_scope(request.app.state.engine) as session:
-        cursor, listed = summaries.every_sweep(session)
-    shown = [summary.data for summary in listed]
-    seen = max((summary.version for summary in listed), default=0)
-    return render(request, "sweeps.html", {"sweeps": shown, "initial": {"cursor": cursor, "seen": seen, "sweeps": shown}})
+        listing = summaries.listing(session)
+    return render(request, "sweeps.html", {"sweeps": listing["sweeps"], "initial": listing})
 
 
 def sweep_page(request: Request) -> Response:

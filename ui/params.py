@@ -10,10 +10,7 @@ MAX_FILTER_CHARACTERS = 2000
 
 
 def page_number(request: Request) -> int:
-    raw = request.query_params.get("page", "1").strip() or "1"
-    if not raw.isdigit() or len(raw) > 9:
-        raise PageError(f"page = {raw[:40]!r}: expected a page number from 1")
-    return int(raw)
+    return _whole_number(request, "page", "1", 9, "a page number from 1")
 
 
 def where(request: Request) -> str | None:
@@ -31,15 +28,19 @@ def order(request: Request) -> str:
 
 
 def since(request: Request) -> int:
-    raw = request.query_params.get("since", "").strip()
-    if not raw.isdigit() or len(raw) > 20:
-        raise PageError(f"since = {raw[:40]!r}: expected the cursor of the last update (a whole number)")
-    return int(raw)
+    """The cursor of the client's last update (required)."""
+    return _whole_number(request, "since", "", 20, "the cursor of the last update (a whole number)")
 
 
 def seen(request: Request) -> int:
     """The newest summary version the client holds (0: none)."""
-    raw = request.query_params.get("seen", "0").strip() or "0"
-    if not raw.isdigit() or len(raw) > 20:
-        raise PageError(f"seen = {raw[:40]!r}: expected the summary version of the last update (a whole number)")
+    return _whole_number(request, "seen", "0", 20, "the summary version of the last update (a whole number)")
+
+
+def _whole_number(request: Request, name: str, default: str, digits: int, expected: str) -> int:
+    """Parameter `name` (`default` when missing or blank; "" makes it required) as a whole number of at most
+    `digits` digits, or PageError naming it, its value and `expected`."""
+    raw = request.query_params.get(name, default).strip() or default
+    if not raw.isdigit() or len(raw) > digits:
+        raise PageError(f"{name} = {raw[:40]!r}: expected {expected}")
     return int(raw)

@@ -4,12 +4,11 @@ decisions, its learning curve, and which weights are stored."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from db.export import finite_or_none
+from db.export import decisions_json, finite_or_none
 from db.queries import get_artifact, get_run, run_decisions, run_history, run_memberships
 from db.records import RunRecord
 from ui.data import epoch_point
@@ -32,11 +31,7 @@ def run_view(session: Session, run_id: int) -> dict[str, Any]:
         },
         "config": {key: _shown(value) for key, value in sorted(run.config.items())},
         "sweeps": [m.sweep_id for m in run_memberships(session, run_id)],
-        "decisions": [
-            {**asdict(d), "decided_at": _when(d.decided_at), "value": finite_or_none(d.value),
-             "reported": finite_or_none(d.reported), "cutoff": finite_or_none(d.cutoff)}
-            for d in run_decisions(session, run_id)
-        ],
+        "decisions": decisions_json(run_decisions(session, run_id)),
         "history": [epoch_point(e) for e in run_history(session, run_id)],
         "weights": None if weights is None else {"size": weights.size, "sha256": weights.sha256},
         "analysable": weights is not None and _analysable(run),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -28,7 +29,6 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Any]], Callable[[Any], Awaitab
 
 READ_METHODS = ("GET", "HEAD")
 COOKIE = "mnistq_ui"
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
 PUBLIC_PATHS = ("/login", "/auth", "/static/app.css", "/static/login.js", "/favicon.ico")
 SECURITY_HEADERS = {
     # every script and style comes from the app itself; plotly's SVG charts set inline styles
@@ -38,6 +38,17 @@ SECURITY_HEADERS = {
     "referrer-policy": "no-referrer",
     "x-frame-options": "DENY",
 }
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (a name or address) only ever reaches this machine: what `mnistq ui` may listen on
+    without a token, and the only names it then answers to."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def host_name(host: str) -> str:
@@ -91,11 +102,11 @@ class Gate:
                 f"{request.method} is not allowed: the dashboard is read-only (GET and HEAD)\n",
                 status_code=405, headers={"allow": ", ".join(READ_METHODS)},
             )
-        if self.token is None and host_name(request.headers.get("host", "")) not in LOOPBACK_NAMES:
+        if self.token is None and not is_loopback(host_name(request.headers.get("host", ""))):
             # without a token the dashboard trusts that only this machine can reach it; a page of another
             # site whose name was rebound to 127.0.0.1 (DNS rebinding) would reach it too, under its own name
             return PlainTextResponse(
-                "this dashboard answers only to 127.0.0.1, ::1 or localhost without MNISTQ_UI_TOKEN\n",
+                "this dashboard answers only to a loopback address (127.0.0.1, ::1) or localhost without MNISTQ_UI_TOKEN\n",
                 status_code=403,
             )
         if self.token is None or request.url.path in PUBLIC_PATHS or self.admitted(request):

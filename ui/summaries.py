@@ -66,11 +66,17 @@ class SweepSummaries:
             self._refresh_later(sweep_id)
         return known
 
-    def every_sweep(self, session: Session) -> tuple[int, list[Summary]]:
-        """Every sweep's current summary, newest sweep first, and the cursor a page showing them polls from."""
+    def listing(self, session: Session) -> dict[str, Any]:
+        """Every sweep's current summary (`sweeps`, newest sweep first), with the cursor a page showing them
+        polls from (`cursor`: the oldest summary's, so a change one of them predates still reaches the page)
+        and the newest version among them (`seen`)."""
         cursor = change_cursor(session)  # before the data: a change committing meanwhile is sent again, not lost
         listed = [self.current(sweep.id, session) for sweep in list_sweeps(session)]
-        return min([cursor, *(summary.cursor for summary in listed)]), listed
+        return {
+            "cursor": min([cursor, *(summary.cursor for summary in listed)]),
+            "seen": max((summary.version for summary in listed), default=0),
+            "sweeps": [summary.data for summary in listed],
+        }
 
     def latest(self, sweep_id: int, *, changed: bool) -> Summary:
         """The newest summary at once; when the sweep `changed` (or the summary aged), a new one is computed
@@ -84,8 +90,7 @@ class SweepSummaries:
 
     def _aged(self, summary: Summary) -> bool:
         """A summary of a sweep still training, older than MAX_AGE_SECONDS: its rate and ETA moved on."""
-        active = summary.data["counts"]["queued"] + summary.data["counts"]["running"] > 0
-        return active and self._clock() - summary.computed_at > MAX_AGE_SECONDS
+        return not summary.data["settled"] and self._clock() - summary.computed_at > MAX_AGE_SECONDS
 
     def newer_than(self, seen: int) -> list[Summary]:
         """The summaries stored after version `seen`, by sweep id."""

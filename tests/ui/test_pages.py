@@ -176,7 +176,7 @@ def test_adaptive_sweep_shows_its_rungs(client: TestClient, store: TrainedStore)
     assert rungs["strategy"] == "asha" and rungs["metric"] == "val_loss"
     first = rungs["rungs"][0]
     assert first["rung"] == 1 and first["arrived"] == 6 and first["pruned"] > 0
-    assert first["kept"] + first["pruned"] + first["diverged"] == first["arrived"]
+    assert first["continued"] + first["pruned"] + first["diverged"] == first["arrived"]
     pruned = client.get(f"/api/sweeps/{store.asha_sweep}/runs", params={"where": "status = 'pruned'"}).json()
     assert pruned["total"] == data["sweep"]["counts"]["pruned"] > 0
 

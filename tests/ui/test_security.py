@@ -48,7 +48,7 @@ def test_head_is_answered_like_get(sqlite_store: str) -> None:
     assert client.head("/").status_code == client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "localhost"])
+@pytest.mark.parametrize("host", ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "localhost", "127.0.0.2:8080"])
 def test_without_a_token_it_answers_loopback_names(sqlite_store: str, host: str) -> None:
     client = TestClient(create_app(open_store(sqlite_store)))
     assert client.get("/api/sweeps", headers={"host": host}).status_code == 200

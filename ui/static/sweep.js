@@ -102,9 +102,11 @@
     };
   }
 
+  const lastEpochOf = (curve) => (curve.epochs.length ? curve.epochs[curve.epochs.length - 1].epoch : 0);
+
   function drawCurves(curves) {
     state.charted = new Map(curves.map((c, i) => [c.id, i]));
-    state.lastEpoch = new Map(curves.map((c) => [c.id, c.epochs.length ? c.epochs[c.epochs.length - 1].epoch : 0]));
+    state.lastEpoch = new Map(curves.map((c) => [c.id, lastEpochOf(c)]));
     const longest = Math.max(1, ...state.lastEpoch.values());
     const layout = { margin: { t: 10, r: 10 }, xaxis: epochAxis(longest), yaxis: { title: { text: metric.replace("_", " ") } },
       legend: { orientation: "v" }, height: 380 };
@@ -115,7 +117,7 @@
     const curve = await getJSON(`/api/runs/${runId}/history`);
     if (state.charted.has(runId)) return;
     state.charted.set(runId, curvesDiv.data.length);
-    state.lastEpoch.set(runId, curve.epochs.length ? curve.epochs[curve.epochs.length - 1].epoch : 0);
+    state.lastEpoch.set(runId, lastEpochOf(curve));
     await Plotly.addTraces(curvesDiv, trace(curve));
   }
 
@@ -132,7 +134,7 @@
     for (const id of rewritten) { // a new attempt rewrote epochs already drawn: redraw that run's curve
       const curve = await getJSON(`/api/runs/${id}/history`);
       await Plotly.restyle(curvesDiv, { x: [curve.epochs.map((e) => e.epoch)], y: [curve.epochs.map((e) => e[metric])] }, [state.charted.get(id)]);
-      state.lastEpoch.set(id, curve.epochs.length ? curve.epochs[curve.epochs.length - 1].epoch : 0);
+      state.lastEpoch.set(id, lastEpochOf(curve));
     }
     // runs that started (or finished between two updates) join the chart while it has room
     const joining = runs.filter((r) => (r.status === "running" || r.status === "completed") && !state.charted.has(r.id));
@@ -148,7 +150,7 @@
     document.getElementById("rungs-note").textContent = `${rungs.strategy} on ${rungs.metric.replace("_", " ")}: the runs that reached each rung and what was decided there.`;
     const format = rungs.metric.endsWith("acc") ? acc : loss;
     fill(document.querySelector("#rungs tbody"), rungs.rungs.length ? rungs.rungs.map((r) => el("tr", {},
-      el("td", { class: "num" }, r.rung), el("td", { class: "num" }, r.arrived), el("td", { class: "num" }, r.kept),
+      el("td", { class: "num" }, r.rung), el("td", { class: "num" }, r.arrived), el("td", { class: "num" }, r.continued),
       el("td", { class: "num" }, r.pruned), el("td", { class: "num" }, r.diverged), el("td", { class: "num" }, format(r.cutoff)))) :
       el("tr", { class: "empty" }, el("td", { colspan: 6 }, "No run has reached a rung yet.")));
   }
